@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using ShopModular.Platform.Http;
+
+namespace ShopModular.Products;
+
+public static class ListProducts
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    public static void Map(IEndpointRouteBuilder routes) =>
+        routes.MapGet("/api/products", Handle)
+            .WithTags("Catalog")
+            .WithSummary("The catalog, a page at a time (page from 1, pageSize up to 100), oldest first")
+            .AllowAnonymous();
+
+    public static async Task<IResult> Handle(ProductsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = DefaultPageSize)
+    {
+        var errors = new RequestErrors()
+            .Check(page >= 1, "page", "page must be at least 1.")
+            .Check(page <= 1_000_000, "page", "page must be at most 1000000.")
+            .Check(pageSize is >= 1 and <= MaxPageSize, "pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var products = await db.Products.AsNoTracking()
+            .OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(p => new ProductResponse(p.Id, p.Name, p.Price, p.Stock))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(products);
+    }
+}

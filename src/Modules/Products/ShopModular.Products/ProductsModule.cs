@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Messaging;
+using ShopModular.Platform.Persistence;
+
+namespace ShopModular.Products;
+
+/// <summary>Catalog and stock. Schema <c>products</c>, routes under /api/products.</summary>
+public static class ProductsModule
+{
+    public const string Name = "products";
+
+    public static ShopModule Definition { get; } = new(Name, AddProductsModule, MapProductsEndpoints);
+
+    public static void AddProductsModule(WebApplicationBuilder builder)
+    {
+        builder.Services.AddModuleDbContext<ProductsDbContext>(builder.Configuration, ProductsDbContext.Schema);
+        builder.Services.AddModuleHandlers(typeof(ProductsModule).Assembly);
+    }
+
+    public static void MapProductsEndpoints(IEndpointRouteBuilder routes)
+    {
+        ListProducts.Map(routes);
+        GetProduct.Map(routes);
+        CreateProduct.Map(routes);
+        ChangePrice.Map(routes);
+        Restock.Map(routes);
+    }
+}

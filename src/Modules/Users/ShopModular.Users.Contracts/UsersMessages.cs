@@ -1,0 +1,14 @@
+using Wolverine.Attributes;
+
+namespace ShopModular.Users.Contracts;
+
+[MessageIdentity("users.user-registered")]
+public sealed record UserRegistered(Guid UserId, string Email, string Name);
+
+/// <summary>The buyer paid for the order: the saga's last forward step.</summary>
+[MessageIdentity("users.points-deducted")]
+public sealed record PointsDeducted(Guid OrderId, Guid UserId, long Amount);
+
+/// <summary>The buyer could not pay; the reserved stock must be put back.</summary>
+[MessageIdentity("users.points-deduction-failed")]
+public sealed record PointsDeductionFailed(Guid OrderId, Guid UserId, string Reason);

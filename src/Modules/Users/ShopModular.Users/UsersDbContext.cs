@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using ShopModular.Platform.Persistence;
+
+namespace ShopModular.Users;
+
+public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : DbContext(options)
+{
+    public const string Schema = UsersModule.Name;
+
+    public DbSet<User> Users => Set<User>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.Entity<User>(user =>
+        {
+            user.ToTable("users", table => table.HasCheckConstraint("ck_users_points_not_negative", "points >= 0"));
+            user.HasKey(u => u.Id);
+            user.Property(u => u.Email).HasMaxLength(RegisterUser.MaxEmailLength);
+            user.HasIndex(u => u.Email).IsUnique();
+            user.Property(u => u.Name).HasMaxLength(RegisterUser.MaxNameLength);
+            user.Property(u => u.PasswordHash).HasMaxLength(200);
+            user.Ignore(u => u.Roles);
+        });
+        modelBuilder.UseSnakeCaseNames();
+    }
+}
+
+internal sealed class UsersDbContextDesignTimeFactory() : ModuleDbContextDesignTimeFactory<UsersDbContext>(UsersDbContext.Schema);

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Messaging;
+using ShopModular.Platform.Persistence;
+
+namespace ShopModular.Users;
+
+/// <summary>Accounts, tokens and points. Schema <c>users</c>, routes under /api/users and /api/auth.</summary>
+public static class UsersModule
+{
+    public const string Name = "users";
+
+    public static ShopModule Definition { get; } = new(Name, AddUsersModule, MapUsersEndpoints);
+
+    public static void AddUsersModule(WebApplicationBuilder builder)
+    {
+        // Checked when the host starts, so that it refuses to run without one (Development has its own).
+        builder.Services.AddOptions<AdminSettings>()
+            .Bind(builder.Configuration.GetSection(AdminSettings.Section))
+            .Validate(admin => !string.IsNullOrWhiteSpace(admin.Password),
+                $"No administrator password: set {AdminSettings.Section}:Password, for example Shop__Admin__Password=...")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<AdminSettings>>().Value);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings());
+        builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        builder.Services.AddModuleDbContext<UsersDbContext>(builder.Configuration, UsersDbContext.Schema);
+        builder.Services.AddModuleHandlers(typeof(UsersModule).Assembly);
+        builder.Services.AddSingleton<AdminAccount>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AdminAccount>());
+    }
+
+    public static void MapUsersEndpoints(IEndpointRouteBuilder routes)
+    {
+        RegisterUser.Map(routes);
+        IssueToken.Map(routes);
+        GetCurrentUser.Map(routes);
+        TopUpPoints.Map(routes);
+    }
+}

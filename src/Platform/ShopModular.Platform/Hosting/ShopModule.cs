@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+
+namespace ShopModular.Platform.Hosting;
+
+/// <summary>
+/// One module's entry point: how it adds its services (DbContext, handlers, options) and maps its routes.
+/// The host lists the modules explicitly; the hosting switch decides which of them run in this process.
+/// </summary>
+/// <param name="Name">The module's one plural word: schema, route prefix, message prefix and service name.</param>
+public sealed record ShopModule(
+    string Name,
+    Action<WebApplicationBuilder> AddServices,
+    Action<IEndpointRouteBuilder> MapEndpoints);

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ShopModular.Platform.Http;
+
+/// <summary>
+/// Collects validation errors by field (camelCase, as the client sent it) and turns them into
+/// a 400 problem details response with an <c>errors</c> map.
+/// </summary>
+public sealed class RequestErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public RequestErrors Check(bool valid, string field, string message)
+    {
+        if (!valid)
+        {
+            if (!_errors.TryGetValue(field, out var messages))
+            {
+                _errors[field] = messages = [];
+            }
+
+            messages.Add(message);
+        }
+
+        return this;
+    }
+
+    public RequestErrors RequireText(string? value, string field, int maxLength, int minLength = 1)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Check(false, field, $"{field} is required.");
+        }
+
+        return Check(value.Length >= minLength, field, $"{field} must be at least {minLength} characters.")
+            .Check(value.Length <= maxLength, field, $"{field} must be at most {maxLength} characters.");
+    }
+
+    public RequestErrors RequireValue<T>(T? value, string field)
+        where T : struct =>
+        Check(value.HasValue, field, $"{field} is required.");
+
+    public IResult ToProblem() =>
+        TypedResults.ValidationProblem(
+            _errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray()),
+            title: "The request is invalid.",
+            detail: "See errors for the fields to correct.");
+}
+
+public static class Problems
+{
+    public static IResult NotFound(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
+
+    public static IResult Conflict(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict.", detail: detail);
+
+    public static IResult Unauthorized(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.", detail: detail);
+
+    public static IResult BadRequest(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request is invalid.", detail: detail);
+}

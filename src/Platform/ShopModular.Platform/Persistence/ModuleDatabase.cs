@@ -1,0 +1,77 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Wolverine.EntityFrameworkCore;
+
+namespace ShopModular.Platform.Persistence;
+
+/// <summary>A module's DbContext and the schema it owns; the platform migrates and health-checks each one.</summary>
+public sealed record ModuleDatabase(string Schema, Type DbContextType, string ConnectionString);
+
+public static class ModuleDatabaseExtensions
+{
+    /// <summary>Schema of Wolverine's message store (inbox, outbox, dead letters), shared by the modules of one process.</summary>
+    public const string MessageStoreSchema = "wolverine";
+
+    public const string MigrationsHistoryTable = "__EFMigrationsHistory";
+
+    /// <summary>
+    /// The connection string a module uses: <c>ConnectionStrings:{module}</c> when set (a database of its own),
+    /// else the shared <c>ConnectionStrings:Shop</c>.
+    /// </summary>
+    public static string ConnectionStringFor(this IConfiguration configuration, string module) =>
+        configuration.GetConnectionString(module)
+        ?? configuration.GetConnectionString("Shop")
+        ?? throw new InvalidOperationException(
+            $"No database configured: set ConnectionStrings:Shop (or ConnectionStrings:{module} for this module alone).");
+
+    /// <summary>
+    /// Registers a module's DbContext in its own schema, with its migrations history in that schema and
+    /// Wolverine's EF Core outbox, so a handler's changes and the messages they cause commit together.
+    /// </summary>
+    public static IServiceCollection AddModuleDbContext<TContext>(
+        this IServiceCollection services, IConfiguration configuration, string schema)
+        where TContext : DbContext
+    {
+        var connectionString = configuration.ConnectionStringFor(schema);
+        services.AddDbContextWithWolverineIntegration<TContext>(
+            options => options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable(MigrationsHistoryTable, schema)),
+            MessageStoreSchema);
+        services.AddSingleton(new ModuleDatabase(schema, typeof(TContext), connectionString));
+        return services;
+    }
+
+    /// <summary>Applies every hosted module's pending migrations (in the order the modules were added).</summary>
+    public static async Task MigrateModuleDatabasesAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        foreach (var database in scope.ServiceProvider.GetServices<ModuleDatabase>())
+        {
+            var context = (DbContext)scope.ServiceProvider.GetRequiredService(database.DbContextType);
+            await context.Database.MigrateAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>True when the save failed on a unique index (for example an email already taken).</summary>
+    public static bool IsUniqueViolation(this DbUpdateException exception) =>
+        exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}
+
+/// <summary>
+/// Lets <c>dotnet ef migrations add</c> build a module's DbContext without the host.
+/// Each module declares a one-line subclass next to its DbContext.
+/// </summary>
+public abstract class ModuleDbContextDesignTimeFactory<TContext>(string schema) : IDesignTimeDbContextFactory<TContext>
+    where TContext : DbContext
+{
+    public TContext CreateDbContext(string[] args)
+    {
+        // Migrations are generated from the model alone; this connection string is never opened.
+        var options = new DbContextOptionsBuilder<TContext>()
+            .UseNpgsql("Host=localhost;Database=design_time", npgsql => npgsql.MigrationsHistoryTable(ModuleDatabaseExtensions.MigrationsHistoryTable, schema))
+            .Options;
+        return (TContext)Activator.CreateInstance(typeof(TContext), options)!;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Prometheus;
+using Scalar.AspNetCore;
+using Microsoft.AspNetCore.Routing;
+using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Http;
+using ShopModular.Platform.Messaging;
+using ShopModular.Platform.Observability;
+using ShopModular.Platform.Persistence;
+using ShopModular.Platform.Security;
+
+namespace ShopModular.Platform;
+
+/// <summary>What every ShopModular process has, whichever modules it hosts.</summary>
+public static class ShopPlatform
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>
+    /// Adds the platform and the modules that the hosting switch (<c>Shop:Modules</c>) selects;
+    /// a module that is not selected contributes nothing: no routes, handlers, DbContext or tables.
+    /// </summary>
+    public static IReadOnlyList<ShopModule> AddShopPlatform(this WebApplicationBuilder builder, params ShopModule[] available)
+    {
+        var hosted = ModuleSelection.Select(builder.Configuration, available);
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures throw, so that BadRequestExceptionHandler can say what was wrong in every environment.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.AddOpenApi();
+        builder.AddShopAuthentication();
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+
+        foreach (var module in hosted)
+        {
+            module.AddServices(builder);
+        }
+
+        var connectionStrings = hosted.Select(module => builder.Configuration.ConnectionStringFor(module.Name)).Distinct().ToList();
+        if (connectionStrings.Count != 1)
+        {
+            // Wolverine's EF Core outbox needs the message store in the same database as the module's tables.
+            throw new InvalidOperationException(
+                "The modules hosted in one process must share one database; give each module with a database of its own a process of its own.");
+        }
+
+        builder.AddShopMessaging(connectionStrings[0]);
+        return hosted;
+    }
+
+    /// <summary>Middleware and routes for the platform and for each hosted module.</summary>
+    public static WebApplication UseShopPlatform(this WebApplication app, IReadOnlyList<ShopModule> hosted)
+    {
+        app.UseExceptionHandler();
+        // Gives empty error responses (401, 403, 404, malformed JSON's 400) a problem details body.
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapMetrics("/metrics");
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api-docs");
+        app.MapGet("/", () => Results.Redirect("/api-docs")).ExcludeFromDescription();
+
+        foreach (var module in hosted)
+        {
+            module.MapEndpoints(app);
+        }
+
+        return app;
+    }
+
+    /// <summary>Applies migrations at start-up when <c>Shop:Database:MigrateOnStartup</c> is true (the Development default).</summary>
+    public static async Task MigrateOnStartupIfEnabledAsync(this WebApplication app)
+    {
+        var enabled = app.Configuration.GetValue("Shop:Database:MigrateOnStartup", app.Environment.IsDevelopment());
+        if (enabled)
+        {
+            await app.Services.MigrateModuleDatabasesAsync(app.Lifetime.ApplicationStopping);
+        }
+    }
+}

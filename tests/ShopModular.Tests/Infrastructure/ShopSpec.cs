@@ -1,0 +1,80 @@
+using Alba;
+
+namespace ShopModular.Tests.Infrastructure;
+
+/// <summary>Base of the HTTP specs: resets the data before each test and signs users in through the public API.</summary>
+public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
+{
+    protected ShopHost Fixture { get; } = fixture;
+
+    protected IAlbaHost Host => Fixture.Host;
+
+    public Task InitializeAsync() => Fixture.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    protected async Task<string> SignInAsync(string email, string password)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Post.Json(new { email, password }).ToUrl("/api/auth/token");
+            s.StatusCodeShouldBe(200);
+        });
+        return (await result.ReadAsJsonAsync<TokenBody>())!.AccessToken;
+    }
+
+    protected Task<string> SignInAsAdminAsync() => SignInAsync(ShopHost.AdminEmail, ShopHost.AdminPassword);
+
+    /// <summary>Registers a new account through the API and signs it in.</summary>
+    protected async Task<Customer> RegisterCustomerAsync(string? email = null)
+    {
+        email ??= $"customer-{Guid.NewGuid():N}@shop.test";
+        const string password = "customer-password";
+        var result = await Host.Scenario(s =>
+        {
+            s.Post.Json(new { email, password, name = "Customer" }).ToUrl("/api/users");
+            s.StatusCodeShouldBe(201);
+        });
+        var user = (await result.ReadAsJsonAsync<UserBody>())!;
+        return new Customer(user.Id, email, password, await SignInAsync(email, password));
+    }
+
+    /// <summary>Sends a body exactly as given, for malformed JSON.</summary>
+    protected Task<IScenarioResult> SendRawJsonAsync(HttpMethod method, string url, string body, int expectedStatus, string? token = null) =>
+        Host.Scenario(s =>
+        {
+            s.ConfigureHttpContext(context =>
+            {
+                context.Request.Method = method.Method;
+                context.Request.Path = url;
+                context.Request.ContentType = "application/json";
+                var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+                context.Request.Body = new MemoryStream(bytes);
+                context.Request.ContentLength = bytes.Length;
+            });
+            if (token is not null)
+            {
+                s.WithBearerToken(token);
+            }
+
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
+    protected static async Task<ProblemBody> ReadProblemAsync(IScenarioResult result)
+    {
+        Assert.Equal("application/problem+json", result.Context.Response.ContentType);
+        return (await result.ReadAsJsonAsync<ProblemBody>())!;
+    }
+}
+
+public sealed record Customer(Guid Id, string Email, string Password, string Token);
+
+public sealed record TokenBody(string AccessToken, string TokenType, int ExpiresIn);
+
+public sealed record UserBody(Guid Id, string Email, string Name, long Points, string[]? Roles);
+
+public sealed record ProductBody(Guid Id, string Name, long Price, int Stock);
+
+public sealed record ProblemBody(int Status, string? Title, string? Detail, Dictionary<string, string[]>? Errors);
+
+public sealed record PointsBody(long Points);

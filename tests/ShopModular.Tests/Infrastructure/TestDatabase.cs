@@ -1,0 +1,53 @@
+using Npgsql;
+
+namespace ShopModular.Tests.Infrastructure;
+
+/// <summary>
+/// Each host under test gets a database of its own on the PostgreSQL server that <c>./shop test</c> starts,
+/// so test classes run in parallel without seeing each other's rows.
+/// </summary>
+public static class TestDatabase
+{
+    /// <summary>Set by <c>./shop test</c>: a role that may create databases on a throwaway server.</summary>
+    public const string ServerVariable = "SHOP_TEST_DATABASE";
+
+    private static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable(ServerVariable)
+        ?? throw new InvalidOperationException($"{ServerVariable} is not set: run the specs with ./shop test.");
+
+    public static async Task<string> CreateAsync(string purpose)
+    {
+        var name = $"shop_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(ServerConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"create database \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, MaxPoolSize = 40 }.ConnectionString;
+    }
+
+    public static async Task<List<T>> QueryAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
