@@ -1,0 +1,59 @@
+using Microsoft.Extensions.DependencyInjection;
+using ShopModular.Platform.Persistence;
+using ShopModular.Tests.Infrastructure;
+
+namespace ShopModular.Tests.Architecture;
+
+/// <summary><c>Shop:Modules=Products</c> hosts the catalog and nothing of Users: no routes, no DbContext, no tables.</summary>
+public sealed class HostingSwitchSpecs(ProductsOnlyHost fixture) : IClassFixture<ProductsOnlyHost>
+{
+    [Theory]
+    [InlineData("POST", "/api/users")]
+    [InlineData("POST", "/api/auth/token")]
+    [InlineData("GET", "/api/users/me")]
+    [InlineData("POST", "/api/users/me/points")]
+    public async Task exposes_no_users_routes(string method, string url)
+    {
+        await fixture.Host.Scenario(s =>
+        {
+            s.ConfigureHttpContext(context =>
+            {
+                context.Request.Method = method;
+                context.Request.Path = url;
+            });
+            s.StatusCodeShouldBe(404);
+        });
+    }
+
+    [Fact]
+    public async Task still_serves_the_catalog()
+    {
+        await fixture.Host.Scenario(s =>
+        {
+            s.Get.Url("/api/products");
+            s.StatusCodeShouldBe(200);
+        });
+    }
+
+    [Fact]
+    public async Task creates_no_users_schema_or_tables()
+    {
+        var schemas = await TestDatabase.QueryAsync(
+            fixture.ConnectionString,
+            "select schema_name from information_schema.schemata",
+            reader => reader.GetString(0));
+
+        Assert.Contains("products", schemas);
+        Assert.DoesNotContain("users", schemas);
+        Assert.DoesNotContain("orders", schemas);
+    }
+
+    [Fact]
+    public void registers_only_the_products_database()
+    {
+        var databases = fixture.Host.Services.GetServices<ModuleDatabase>().Select(database => database.Schema);
+
+        Assert.Equal(["products"], databases);
+        Assert.Null(fixture.Host.Services.GetService<ShopModular.Users.UsersDbContext>());
+    }
+}
