@@ -70,7 +70,13 @@ public class ShopHost : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync() => await Host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>A host with only the Products module, for the hosting-switch specs.</summary>

@@ -1,4 +1,6 @@
 using Alba;
+using Wolverine;
+using Wolverine.Tracking;
 
 namespace ShopModular.Tests.Infrastructure;
 
@@ -37,6 +39,41 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
         });
         var user = (await result.ReadAsJsonAsync<UserBody>())!;
         return new Customer(user.Id, email, password, await SignInAsync(email, password));
+    }
+
+    /// <summary>Adds a product and waits until every module that keeps a copy of the catalog has it.</summary>
+    protected async Task<ProductBody> AddProductAsync(string adminToken, string name, long price, int stock)
+    {
+        IScenarioResult? result = null;
+        await Host.TrackActivity().Timeout(TimeSpan.FromSeconds(30)).ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ =>
+            result = await Host.Scenario(s =>
+            {
+                s.Post.Json(new { name, price, stock }).ToUrl("/api/products");
+                s.WithBearerToken(adminToken);
+                s.StatusCodeShouldBe(201);
+            })));
+        return (await result!.ReadAsJsonAsync<ProductBody>())!;
+    }
+
+    protected async Task<ProductBody> GetProductAsync(Guid id)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url($"/api/products/{id}");
+            s.StatusCodeShouldBe(200);
+        });
+        return (await result.ReadAsJsonAsync<ProductBody>())!;
+    }
+
+    protected async Task<long> PointsOfAsync(Customer customer)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url("/api/users/me");
+            s.WithBearerToken(customer.Token);
+            s.StatusCodeShouldBe(200);
+        });
+        return (await result.ReadAsJsonAsync<UserBody>())!.Points;
     }
 
     /// <summary>Sends a body exactly as given, for malformed JSON.</summary>

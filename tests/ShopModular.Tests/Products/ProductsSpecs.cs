@@ -280,23 +280,6 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         Assert.Equal(10, (await GetProductAsync(product.Id)).Stock);
     }
 
-    private async Task<ProductBody> AddProductAsync(string adminToken, string name, long price, int stock)
-    {
-        var result = await Host.Scenario(s =>
-        {
-            s.Post.Json(new { name, price, stock }).ToUrl("/api/products");
-            s.WithBearerToken(adminToken);
-            s.StatusCodeShouldBe(201);
-        });
-        return (await result.ReadAsJsonAsync<ProductBody>())!;
-    }
-
-    private async Task<ProductBody> GetProductAsync(Guid id)
-    {
-        var result = await Host.Scenario(s => s.Get.Url($"/api/products/{id}"));
-        return (await result.ReadAsJsonAsync<ProductBody>())!;
-    }
-
     private async Task<List<ProductBody>> ListAsync(string url)
     {
         var result = await Host.Scenario(s =>

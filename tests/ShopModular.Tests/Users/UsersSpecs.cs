@@ -238,16 +238,6 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
         });
     }
 
-    private async Task<long> PointsOfAsync(Customer customer)
-    {
-        var result = await Host.Scenario(s =>
-        {
-            s.Get.Url("/api/users/me");
-            s.WithBearerToken(customer.Token);
-        });
-        return (await result.ReadAsJsonAsync<UserBody>())!.Points;
-    }
-
     private async Task<long> CountUsersAsync() =>
         (await TestDatabase.QueryAsync(Fixture.ConnectionString, "select count(*) from users.users", reader => reader.GetInt64(0)))[0];
 }

@@ -2,20 +2,27 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Messaging;
+using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Orders;
 
-/// <summary>Orders and their payment. Schema <c>orders</c>, routes under /api/orders.</summary>
+/// <summary>Orders and their payment, and the saga's start and end. Schema <c>orders</c>, routes under /api/orders.</summary>
 public static class OrdersModule
 {
     public const string Name = "orders";
 
     public static ShopModule Definition { get; } = new(Name, AddOrdersModule, MapOrdersEndpoints);
 
-    public static void AddOrdersModule(WebApplicationBuilder builder) =>
+    public static void AddOrdersModule(WebApplicationBuilder builder)
+    {
+        builder.Services.AddModuleDbContext<OrdersDbContext>(builder.Configuration, OrdersDbContext.Schema);
         builder.Services.AddModuleHandlers(typeof(OrdersModule).Assembly);
+    }
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)
     {
+        PlaceOrder.Map(routes);
+        GetOrder.Map(routes);
+        ListOrders.Map(routes);
     }
 }

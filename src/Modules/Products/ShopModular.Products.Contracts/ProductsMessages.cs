@@ -14,11 +14,17 @@ public sealed record ProductPriceChanged(Guid ProductId, string Name, long Price
 
 /// <summary>Every item of the order is reserved; the buyer's points come next.</summary>
 [MessageIdentity("products.stock-reserved")]
-public sealed record StockReserved(Guid OrderId, Guid UserId, long TotalPrice);
+public sealed record StockReserved(Guid OrderId, Guid UserId, long TotalPrice, DateTimeOffset At);
 
+/// <summary>At least one item lacked stock; nothing was reserved.</summary>
 [MessageIdentity("products.stock-reservation-failed")]
-public sealed record StockReservationFailed(Guid OrderId, Guid UserId, string Reason);
+public sealed record StockReservationFailed(Guid OrderId, Guid UserId, string Reason, DateTimeOffset At);
 
-/// <summary>The stock reserved for an order is available again (compensation after failed payment).</summary>
+/// <summary>The stock reserved for an order is available again (compensation after a failed payment).</summary>
 [MessageIdentity("products.stock-released")]
-public sealed record StockReleased(Guid OrderId, Guid UserId, string Reason);
+public sealed record StockReleased(Guid OrderId, Guid UserId, string Reason, DateTimeOffset At);
+
+public static class StockFailureReasons
+{
+    public const string OutOfStock = "OutOfStock";
+}

@@ -9,6 +9,8 @@ public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : D
 
     public DbSet<User> Users => Set<User>();
 
+    public DbSet<PointsDeduction> PointsDeductions => Set<PointsDeduction>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -21,6 +23,11 @@ public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : D
             user.Property(u => u.Name).HasMaxLength(RegisterUser.MaxNameLength);
             user.Property(u => u.PasswordHash).HasMaxLength(200);
             user.Ignore(u => u.Roles);
+        });
+        modelBuilder.Entity<PointsDeduction>(deduction =>
+        {
+            deduction.ToTable("points_deductions");
+            deduction.HasKey(d => d.OrderId);
         });
         modelBuilder.UseSnakeCaseNames();
     }

@@ -2,7 +2,12 @@ using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using JasperFx.Core;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Persistence;
 using Wolverine.EntityFrameworkCore;
 using Wolverine.Postgresql;
 using ShopModular.Platform.Persistence;
@@ -37,7 +42,9 @@ public static class ShopMessagingExtensions
             options.ApplicationAssembly = typeof(ShopMessagingExtensions).Assembly;
 
             options.PersistMessagesWithPostgresql(messageStoreConnectionString, ModuleDatabaseExtensions.MessageStoreSchema);
-            options.UseEntityFrameworkCoreTransactions();
+            // Eager: the transaction opens before the handler runs, so its row locks and conditional
+            // updates (ExecuteUpdate) commit or roll back together with its entities and outgoing messages.
+            options.UseEntityFrameworkCoreTransactions(TransactionMiddlewareMode.Eager);
             options.Policies.AutoApplyTransactions();
             options.Policies.UseDurableLocalQueues();
             options.Policies.UseDurableInboxOnAllListeners();
@@ -48,6 +55,22 @@ public static class ShopMessagingExtensions
             options.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
             options.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
             options.Durability.Mode = settings.DurabilityMode;
+
+            // Two deliveries or two handlers raced for one row or business key: the loser rolled back,
+            // and a prompt retry finds the winner's work and does nothing twice.
+            options.OnException<DbUpdateException>()
+                .RetryWithCooldown(10.Milliseconds(), 50.Milliseconds(), 100.Milliseconds(), 250.Milliseconds(), 500.Milliseconds())
+                .Then.MoveToErrorQueue();
+            // The database is away: back off for longer before giving up on the message.
+            options.OnException<NpgsqlException>()
+                .RetryWithCooldown(100.Milliseconds(), 500.Milliseconds(), 1.Seconds())
+                .Then.ScheduleRetry(5.Seconds(), 30.Seconds(), 1.Minutes())
+                .Then.MoveToErrorQueue();
+            // Anything else is a message we cannot process: a few tries, then the dead-letter store
+            // (wolverine.wolverine_dead_letters), where it blocks no other order.
+            options.Policies.OnAnyException()
+                .RetryWithCooldown(50.Milliseconds(), 250.Milliseconds(), 1.Seconds())
+                .Then.MoveToErrorQueue();
         });
         return builder;
     }

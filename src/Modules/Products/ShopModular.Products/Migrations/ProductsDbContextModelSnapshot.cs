@@ -64,6 +64,63 @@ namespace ShopModular.Products.Migrations
                             t.HasCheckConstraint("ck_products_stock_not_negative", "stock >= 0");
                         });
                 });
+
+            modelBuilder.Entity("ShopModular.Products.Reservation", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_reservations");
+
+                    b.ToTable("reservations", "products");
+                });
+
+            modelBuilder.Entity("ShopModular.Products.Reservation", b =>
+                {
+                    b.OwnsMany("ShopModular.Products.ReservationItem", "Items", b1 =>
+                        {
+                            b1.Property<Guid>("OrderId")
+                                .HasColumnType("uuid")
+                                .HasColumnName("order_id");
+
+                            b1.Property<Guid>("ProductId")
+                                .ValueGeneratedOnAdd()
+                                .HasColumnType("uuid")
+                                .HasColumnName("product_id");
+
+                            b1.Property<int>("Quantity")
+                                .HasColumnType("integer")
+                                .HasColumnName("quantity");
+
+                            b1.HasKey("OrderId", "ProductId")
+                                .HasName("pk_reservation_items");
+
+                            b1.ToTable("reservation_items", "products");
+
+                            b1.WithOwner()
+                                .HasForeignKey("OrderId")
+                                .HasConstraintName("fk_reservation_items_reservations_order_id");
+                        });
+
+                    b.Navigation("Items");
+                });
 #pragma warning restore 612, 618
         }
     }

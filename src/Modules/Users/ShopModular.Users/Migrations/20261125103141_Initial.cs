@@ -15,6 +15,22 @@ namespace ShopModular.Users.Migrations
                 name: "users");
 
             migrationBuilder.CreateTable(
+                name: "points_deductions",
+                schema: "users",
+                columns: table => new
+                {
+                    order_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    amount = table.Column<long>(type: "bigint", nullable: false),
+                    succeeded = table.Column<bool>(type: "boolean", nullable: false),
+                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_points_deductions", x => x.order_id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "users",
                 schema: "users",
                 columns: table => new
@@ -44,6 +60,10 @@ namespace ShopModular.Users.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "points_deductions",
+                schema: "users");
+
             migrationBuilder.DropTable(
                 name: "users",
                 schema: "users");

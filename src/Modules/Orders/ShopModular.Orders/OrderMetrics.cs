@@ -1,0 +1,34 @@
+using Prometheus;
+
+namespace ShopModular.Orders;
+
+/// <summary>The saga's outcome on /metrics: orders placed, completed, cancelled by reason, and how long they took.</summary>
+internal static class OrderMetrics
+{
+    public static readonly Counter Placed = Metrics.CreateCounter(
+        "shop_orders_placed_total", "Orders accepted by POST /api/orders.");
+
+    public static readonly Counter Completed = Metrics.CreateCounter(
+        "shop_orders_completed_total", "Orders whose stock was reserved and points deducted.");
+
+    public static readonly Counter Cancelled = Metrics.CreateCounter(
+        "shop_orders_cancelled_total", "Orders cancelled, by failure reason.", new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Histogram SagaDuration = Metrics.CreateHistogram(
+        "shop_order_saga_duration_seconds", "Seconds from placing an order to its terminal state.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
+
+    public static void Finished(Order order, DateTimeOffset at)
+    {
+        if (order.Status == OrderStatus.Completed)
+        {
+            Completed.Inc();
+        }
+        else
+        {
+            Cancelled.WithLabels(order.FailureReason ?? "Unknown").Inc();
+        }
+
+        SagaDuration.Observe(Math.Max(0, (at - order.CreatedAt).TotalSeconds));
+    }
+}

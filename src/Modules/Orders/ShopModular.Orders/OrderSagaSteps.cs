@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging;
+
+namespace ShopModular.Orders;
+
+/// <summary>What every Orders handler of a saga event does: record the step once, then move the order on if it still can.</summary>
+internal static class OrderSagaSteps
+{
+    public static async Task ApplyAsync(
+        OrdersDbContext db,
+        Guid orderId,
+        string step,
+        DateTimeOffset at,
+        Func<Order, bool>? transition,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        // The order committed before its OrderPlaced left the outbox, so a missing order means a message
+        // that does not belong to this system: fail, and let retries end in the dead-letter store.
+        var order = await db.FindOrderAsync(orderId, cancellationToken)
+            ?? throw new InvalidOperationException($"Saga step {step} for unknown order {orderId}.");
+
+        if (!order.RecordStep(step, at))
+        {
+            logger.LogInformation("Order {OrderId}: {Step} seen again, nothing to do", orderId, step);
+            return;
+        }
+
+        if (transition is not null && transition(order))
+        {
+            OrderMetrics.Finished(order, at);
+            logger.LogInformation("Order {OrderId} {Status} {FailureReason} after {Step}", orderId, order.Status, order.FailureReason, step);
+        }
+        else
+        {
+            logger.LogInformation("Order {OrderId}: {Step} recorded", orderId, step);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using ShopModular.Orders.Contracts;
+using ShopModular.Platform.Http;
+using ShopModular.Platform.Persistence;
+using ShopModular.Platform.Security;
+using Wolverine.EntityFrameworkCore;
+
+namespace ShopModular.Orders;
+
+public sealed record PlaceOrderRequest(IReadOnlyList<PlaceOrderItem>? Items);
+
+public sealed record PlaceOrderItem(Guid? ProductId, int? Quantity);
+
+/// <summary>
+/// Step 1 of the saga: stores the order and its payment (both Pending) and publishes <see cref="OrderPlaced"/>
+/// through the outbox, in one transaction. Prices come from Orders' own copy of the catalog.
+/// </summary>
+public static class PlaceOrder
+{
+    public const int MaxItems = 50;
+    public const int MaxQuantity = 1_000;
+    public const int MaxIdempotencyKeyLength = 200;
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public static void Map(IEndpointRouteBuilder routes) =>
+        routes.MapPost("/api/orders", Handle)
+            .WithTags("Orders")
+            .WithSummary("Place an order; it completes or is cancelled asynchronously (poll its Location)")
+            .RequireAuthorization();
+
+    public static async Task<IResult> Handle(
+        PlaceOrderRequest request,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        ClaimsPrincipal principal,
+        IDbContextOutbox<OrdersDbContext> outbox,
+        TimeProvider clock,
+        ILogger<Order> logger,
+        CancellationToken cancellationToken)
+    {
+        var errors = Validate(request, idempotencyKey);
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var userId = principal.GetUserId();
+        var db = outbox.DbContext;
+        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return Accepted(earlier);
+        }
+
+        var items = request.Items!;
+        var productIds = items.Select(item => item.ProductId!.Value).ToList();
+        var prices = await db.CatalogProducts.AsNoTracking()
+            .Where(product => productIds.Contains(product.ProductId))
+            .ToDictionaryAsync(product => product.ProductId, product => product.Price, cancellationToken);
+        for (var i = 0; i < items.Count; i++)
+        {
+            errors.Check(prices.ContainsKey(productIds[i]), $"items[{i}].productId", $"There is no product {productIds[i]}.");
+        }
+
+        if (errors.Any)
+        {
+            return errors.ToProblem();
+        }
+
+        var order = Order.Place(
+            userId,
+            items.Select(item => new OrderItem { ProductId = item.ProductId!.Value, Quantity = item.Quantity!.Value, UnitPrice = prices[item.ProductId!.Value] }),
+            idempotencyKey,
+            clock.GetUtcNow());
+        db.Orders.Add(order);
+        await outbox.PublishAsync(new OrderPlaced(
+            order.Id,
+            order.UserId,
+            order.TotalPrice,
+            order.Items.Select(item => new OrderLine(item.ProductId, item.Quantity, item.UnitPrice)).ToList(),
+            order.CreatedAt));
+        try
+        {
+            await outbox.SaveChangesAndFlushMessagesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.IsUniqueViolation() && idempotencyKey is not null)
+        {
+            // The same key raced in twice; the first order won and is the answer to both.
+            db.ChangeTracker.Clear();
+            return Accepted((await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken))!);
+        }
+
+        OrderMetrics.Placed.Inc();
+        logger.LogInformation("Order {OrderId} placed by {UserId} for {TotalPrice} points", order.Id, order.UserId, order.TotalPrice);
+        return Accepted(order);
+    }
+
+    public static RequestErrors Validate(PlaceOrderRequest request, string? idempotencyKey)
+    {
+        var errors = new RequestErrors();
+        if (idempotencyKey is not null)
+        {
+            errors.Check(idempotencyKey.Length is > 0 and <= MaxIdempotencyKeyLength, IdempotencyKeyHeader,
+                $"{IdempotencyKeyHeader} must have 1 to {MaxIdempotencyKeyLength} characters.");
+        }
+
+        if (request.Items is null || request.Items.Count == 0)
+        {
+            return errors.Check(false, "items", "An order needs at least one item.");
+        }
+
+        errors.Check(request.Items.Count <= MaxItems, "items", $"An order has at most {MaxItems} items.");
+        for (var i = 0; i < request.Items.Count; i++)
+        {
+            var item = request.Items[i];
+            if (item is null)
+            {
+                errors.Check(false, $"items[{i}]", "An item must not be null.");
+                continue;
+            }
+
+            errors.Check(item.ProductId is { } id && id != Guid.Empty, $"items[{i}].productId", "productId is required.");
+            errors.Check(item.Quantity is >= 1 and <= MaxQuantity, $"items[{i}].quantity", $"quantity must be between 1 and {MaxQuantity}.");
+        }
+
+        var duplicates = request.Items.Where(item => item?.ProductId is not null).GroupBy(item => item.ProductId).Where(group => group.Count() > 1);
+        foreach (var duplicate in duplicates)
+        {
+            errors.Check(false, "items", $"Product {duplicate.Key} appears more than once; order it once with the total quantity.");
+        }
+
+        return errors;
+    }
+
+    private static Task<Order?> FindByIdempotencyKeyAsync(OrdersDbContext db, Guid userId, string key, CancellationToken cancellationToken) =>
+        db.Orders.AsNoTracking().SingleOrDefaultAsync(order => order.UserId == userId && order.IdempotencyKey == key, cancellationToken);
+
+    private static IResult Accepted(Order order) => TypedResults.Accepted($"/api/orders/{order.Id}", OrderResponse.From(order));
+}

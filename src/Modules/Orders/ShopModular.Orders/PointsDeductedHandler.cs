@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+using ShopModular.Users.Contracts;
+
+namespace ShopModular.Orders;
+
+/// <summary>The saga's end: the order is Completed and its payment Paid.</summary>
+public static class PointsDeductedHandler
+{
+    public static Task Handle(PointsDeducted message, OrdersDbContext db, ILogger<Order> logger, CancellationToken cancellationToken) =>
+        OrderSagaSteps.ApplyAsync(db, message.OrderId, SagaSteps.PointsDeducted, message.At,
+            order => order.Complete(message.At), logger, cancellationToken);
+}

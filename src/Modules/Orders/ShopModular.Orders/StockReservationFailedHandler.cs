@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+using ShopModular.Products.Contracts;
+
+namespace ShopModular.Orders;
+
+/// <summary>Compensation: nothing was reserved, so the order and its payment are cancelled.</summary>
+public static class StockReservationFailedHandler
+{
+    public static Task Handle(StockReservationFailed message, OrdersDbContext db, ILogger<Order> logger, CancellationToken cancellationToken) =>
+        OrderSagaSteps.ApplyAsync(db, message.OrderId, SagaSteps.StockReservationFailed, message.At,
+            order => order.Cancel(message.Reason, message.At), logger, cancellationToken);
+}

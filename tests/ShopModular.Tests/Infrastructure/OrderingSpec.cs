@@ -1,0 +1,78 @@
+using Alba;
+using ShopModular.Tests.Orders;
+using Wolverine;
+using Wolverine.Tracking;
+
+namespace ShopModular.Tests.Infrastructure;
+
+/// <summary>Places orders through the public API and waits, on Wolverine's tracked activity, until their sagas settle.</summary>
+public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
+{
+    protected static readonly TimeSpan SagaTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs <paramref name="action"/> and waits until every message it caused, in every module, is handled.</summary>
+    protected Task<ITrackedSession> SettleAsync(Func<Task> action, bool failOnExceptions = true)
+    {
+        var tracking = Host.TrackActivity().Timeout(SagaTimeout);
+        if (!failOnExceptions)
+        {
+            tracking = tracking.DoNotAssertOnExceptionsDetected();
+        }
+
+        return tracking.ExecuteAndWaitAsync((Func<IMessageContext, Task>)(_ => action()));
+    }
+
+    /// <summary>Publishes messages as if delivered again (new envelopes, so only business keys can tell).</summary>
+    protected Task<ITrackedSession> DeliverAgainAsync(params object[] messages) =>
+        Host.TrackActivity().Timeout(SagaTimeout).ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async context =>
+        {
+            foreach (var message in messages)
+            {
+                await context.PublishAsync(message);
+            }
+        }));
+
+    protected async Task<IScenarioResult> PostOrderAsync(Customer customer, object[] items, int expectedStatus = 202, string? idempotencyKey = null) =>
+        await Host.Scenario(s =>
+        {
+            s.Post.Json(new { items }).ToUrl("/api/orders");
+            s.WithBearerToken(customer.Token);
+            if (idempotencyKey is not null)
+            {
+                s.WithRequestHeader("Idempotency-Key", idempotencyKey);
+            }
+
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
+    /// <summary>Places an order and waits until its saga has settled; returns the order as its owner then sees it.</summary>
+    protected async Task<(OrderBody Order, ITrackedSession Session)> PlaceAndSettleAsync(Customer customer, params object[] items)
+    {
+        OrderBody? placed = null;
+        var session = await SettleAsync(async () =>
+        {
+            var result = await PostOrderAsync(customer, items);
+            placed = await result.ReadAsJsonAsync<OrderBody>();
+        });
+        return (await GetOrderAsync(customer, placed!.Id), session);
+    }
+
+    protected async Task<OrderBody> GetOrderAsync(Customer customer, Guid id)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url($"/api/orders/{id}");
+            s.WithBearerToken(customer.Token);
+            s.StatusCodeShouldBe(200);
+        });
+        return (await result.ReadAsJsonAsync<OrderBody>())!;
+    }
+
+    protected async Task<long> CountAsync(string table) =>
+        (await TestDatabase.QueryAsync(Fixture.ConnectionString, $"select count(*) from {table}", reader => reader.GetInt64(0)))[0];
+
+    /// <summary>The message the session saw sent; one sent to several modules' queues counts once.</summary>
+    protected static T SentOnce<T>(ITrackedSession session) => session.Sent.MessagesOf<T>().Distinct().Single();
+
+    protected static object Item(ProductBody product, int quantity) => new { productId = product.Id, quantity };
+}
