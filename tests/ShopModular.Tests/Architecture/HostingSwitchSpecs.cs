@@ -1,18 +1,21 @@
 using Microsoft.Extensions.DependencyInjection;
 using ShopModular.Platform.Persistence;
 using ShopModular.Tests.Infrastructure;
+using Wolverine.Runtime;
 
 namespace ShopModular.Tests.Architecture;
 
-/// <summary><c>Shop:Modules=Products</c> hosts the catalog and nothing of Users: no routes, no DbContext, no tables.</summary>
+/// <summary><c>Shop:Modules=Products</c> hosts the catalog and nothing of Users or Orders: no routes, handlers, DbContext or tables.</summary>
 public sealed class HostingSwitchSpecs(ProductsOnlyHost fixture) : IClassFixture<ProductsOnlyHost>
 {
     [Theory]
+    [InlineData("GET", "/api/orders")]
+    [InlineData("POST", "/api/orders")]
     [InlineData("POST", "/api/users")]
     [InlineData("POST", "/api/auth/token")]
     [InlineData("GET", "/api/users/me")]
     [InlineData("POST", "/api/users/me/points")]
-    public async Task exposes_no_users_routes(string method, string url)
+    public async Task exposes_no_users_or_orders_routes(string method, string url)
     {
         await fixture.Host.Scenario(s =>
         {
@@ -36,7 +39,7 @@ public sealed class HostingSwitchSpecs(ProductsOnlyHost fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task creates_no_users_schema_or_tables()
+    public async Task creates_no_users_or_orders_schema()
     {
         var schemas = await TestDatabase.QueryAsync(
             fixture.ConnectionString,
@@ -46,6 +49,20 @@ public sealed class HostingSwitchSpecs(ProductsOnlyHost fixture) : IClassFixture
         Assert.Contains("products", schemas);
         Assert.DoesNotContain("users", schemas);
         Assert.DoesNotContain("orders", schemas);
+    }
+
+    [Fact]
+    public void runs_only_products_handlers()
+    {
+        var runtime = (WolverineRuntime)fixture.Host.Services.GetRequiredService<IWolverineRuntime>();
+        var handlerAssemblies = runtime.Handlers.AllChains()
+            .SelectMany(chain => chain.Handlers)
+            .Select(handler => handler.HandlerType.Assembly.GetName().Name)
+            .Where(name => name!.StartsWith("ShopModular", StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+
+        Assert.Equal(["ShopModular.Products"], handlerAssemblies);
     }
 
     [Fact]

@@ -11,7 +11,9 @@ public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
     protected static readonly TimeSpan SagaTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs <paramref name="action"/> and waits until every message it caused, in every module, is handled.</summary>
-    protected Task<ITrackedSession> SettleAsync(Func<Task> action, bool failOnExceptions = true)
+    protected Task<ITrackedSession> SettleAsync(Func<Task> action) => SettleAsync(_ => action(), failOnExceptions: true);
+
+    protected Task<ITrackedSession> SettleAsync(Func<IMessageContext, Task> action, bool failOnExceptions)
     {
         var tracking = Host.TrackActivity().Timeout(SagaTimeout);
         if (!failOnExceptions)
@@ -19,18 +21,22 @@ public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
             tracking = tracking.DoNotAssertOnExceptionsDetected();
         }
 
-        return tracking.ExecuteAndWaitAsync((Func<IMessageContext, Task>)(_ => action()));
+        return tracking.ExecuteAndWaitAsync(action);
     }
 
-    /// <summary>Publishes messages as if delivered again (new envelopes, so only business keys can tell).</summary>
-    protected Task<ITrackedSession> DeliverAgainAsync(params object[] messages) =>
-        Host.TrackActivity().Timeout(SagaTimeout).ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async context =>
-        {
-            foreach (var message in messages)
+    /// <summary>Publishes messages as if delivered again (new envelopes, so only business keys can tell) and waits for them.</summary>
+    protected Task<ITrackedSession> DeliverAgainAsync(params object[] messages) => PublishAndSettleAsync(messages, failOnExceptions: true);
+
+    protected Task<ITrackedSession> PublishAndSettleAsync(object[] messages, bool failOnExceptions) =>
+        SettleAsync(
+            async context =>
             {
-                await context.PublishAsync(message);
-            }
-        }));
+                foreach (var message in messages)
+                {
+                    await context.PublishAsync(message);
+                }
+            },
+            failOnExceptions);
 
     protected async Task<IScenarioResult> PostOrderAsync(Customer customer, object[] items, int expectedStatus = 202, string? idempotencyKey = null) =>
         await Host.Scenario(s =>

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.DependencyInjection;
+using ShopModular.Products.Contracts;
+using ShopModular.Tests.Infrastructure;
+using Wolverine.Runtime;
+
+namespace ShopModular.Tests.Orders;
+
+/// <summary>What happens to sagas when a message cannot be processed, or the host stops half-way.</summary>
+public sealed class SagaFaultSpecs(ShopHost fixture) : OrderingSpec(fixture), IClassFixture<ShopHost>
+{
+    [Fact]
+    public async Task a_message_that_always_fails_ends_in_the_dead_letter_store_and_blocks_no_other_order()
+    {
+        var admin = await SignInAsAdminAsync();
+        var mug = await AddProductAsync(admin, "Mug", price: 100, stock: 10);
+        var customer = await RegisterCustomerAsync();
+        var poison = new StockReserved(Guid.NewGuid(), UserId: Guid.NewGuid(), TotalPrice: 100, DateTimeOffset.UtcNow);
+
+        var session = await PublishAndSettleAsync([poison], failOnExceptions: false);
+        var (order, _) = await PlaceAndSettleAsync(customer, Item(mug, 1));
+
+        Assert.NotEmpty(session.MovedToErrorQueue.MessagesOf<StockReserved>());
+        Assert.Equal("Completed", order.Status);
+        var deadLetters = await TestDatabase.QueryAsync(
+            Fixture.ConnectionString,
+            "select message_type from wolverine.wolverine_dead_letters",
+            reader => reader.GetString(0));
+        Assert.Contains("products.stock-reserved", deadLetters);
+    }
+
+    [Fact]
+    public async Task a_saga_left_half_way_in_durable_storage_completes_when_the_host_starts_again()
+    {
+        var admin = await SignInAsAdminAsync();
+        var mug = await AddProductAsync(admin, "Mug", price: 1_000, stock: 10);
+        var customer = await RegisterCustomerAsync();
+
+        // A second host on the same database plays the process that stops mid-saga: Users stops taking
+        // StockReserved, so the saga halts with the stock reserved and the payment message stored.
+        var first = await ShopHost.StartAsync(Fixture.ConnectionString, modules: null);
+        var runtime = first.Services.GetRequiredService<IWolverineRuntime>();
+        var usersQueue = runtime.Endpoints.FindListenerCircuit(new Uri("local://shopmodular.users.stockreservedhandler/"))!;
+        await usersQueue.PauseAsync(TimeSpan.FromMinutes(10));
+        var placed = await first.Scenario(s =>
+        {
+            s.Post.Json(new { items = new[] { Item(mug, 2) } }).ToUrl("/api/orders");
+            s.WithBearerToken(customer.Token);
+            s.StatusCodeShouldBe(202);
+        });
+        var orderId = (await placed.ReadAsJsonAsync<OrderBody>())!.Id;
+        await WaitUntilAsync(async () => (await GetProductAsync(mug.Id)).Stock == 8);
+        Assert.Equal("Pending", (await GetOrderAsync(customer, orderId)).Status);
+        await first.DisposeAsync();
+
+        // Started again, the host finds the stored message and finishes the saga.
+        await using var second = await ShopHost.StartAsync(Fixture.ConnectionString, modules: null);
+        OrderBody? order = null;
+        await WaitUntilAsync(async () =>
+        {
+            var result = await second.Scenario(s =>
+            {
+                s.Get.Url($"/api/orders/{orderId}");
+                s.WithBearerToken(customer.Token);
+            });
+            order = await result.ReadAsJsonAsync<OrderBody>();
+            return order!.Status != "Pending";
+        });
+
+        Assert.Equal("Completed", order!.Status);
+        Assert.Equal(8, (await GetProductAsync(mug.Id)).Stock);
+        Assert.Equal(ShopHost.InitialPoints - 2_000, await PointsOfAsync(customer));
+    }
+
+    /// <summary>
+    /// Messages recovered from storage start flowing while a host starts, before a tracked session could
+    /// begin, so this one case waits on the observable outcome instead (bounded, never a fixed sleep).
+    /// </summary>
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + SagaTimeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within the saga timeout.");
+            await Task.Delay(50);
+        }
+    }
+}
