@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace ShopModular.Orders;
 
-/// <summary>What every Orders handler of a saga event does: record the step once, then move the order on if it still can.</summary>
+/// <summary>
+/// What every Orders handler of a saga event does: record the step once (at the time the event happened),
+/// then move the order on if it still can (at the time Orders does so: the saga's end for metrics and clients).
+/// </summary>
 internal static class OrderSagaSteps
 {
     public static async Task ApplyAsync(
@@ -10,13 +13,14 @@ internal static class OrderSagaSteps
         Guid orderId,
         string step,
         DateTimeOffset at,
-        Func<Order, bool>? transition,
+        Func<Order, DateTimeOffset, bool>? transition,
+        TimeProvider clock,
         ILogger logger,
         CancellationToken cancellationToken)
     {
         // The order committed before its OrderPlaced left the outbox, so a missing order means a message
         // that does not belong to this system: fail, and let retries end in the dead-letter store.
-        var order = await db.FindOrderAsync(orderId, cancellationToken)
+        var order = await db.LockOrderAsync(orderId, cancellationToken)
             ?? throw new InvalidOperationException($"Saga step {step} for unknown order {orderId}.");
 
         if (!order.RecordStep(step, at))
@@ -25,9 +29,10 @@ internal static class OrderSagaSteps
             return;
         }
 
-        if (transition is not null && transition(order))
+        var now = clock.GetUtcNow();
+        if (transition is not null && transition(order, now))
         {
-            OrderMetrics.Finished(order, at);
+            OrderMetrics.Finished(order, now);
             logger.LogInformation("Order {OrderId} {Status} {FailureReason} after {Step}", orderId, order.Status, order.FailureReason, step);
         }
         else

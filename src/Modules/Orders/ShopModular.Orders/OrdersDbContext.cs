@@ -3,7 +3,7 @@ using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Orders;
 
-public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) : DbContext(options)
+public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) : ModuleDbContext(options, Schema)
 {
     public const string Schema = OrdersModule.Name;
 
@@ -11,13 +11,18 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
 
     public DbSet<CatalogProduct> CatalogProducts => Set<CatalogProduct>();
 
-    /// <summary>The order with its payment, items and history, tracked for a saga step.</summary>
-    public Task<Order?> FindOrderAsync(Guid orderId, CancellationToken cancellationToken) =>
-        Orders.SingleOrDefaultAsync(order => order.Id == orderId, cancellationToken);
-
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    /// <summary>
+    /// The order with its payment, items and history, row-locked for a saga step: two modules' events for one
+    /// order (say StockReserved and PointsDeducted) take turns instead of failing on the concurrency token and retrying.
+    /// </summary>
+    public async Task<Order?> LockOrderAsync(Guid orderId, CancellationToken cancellationToken)
     {
-        modelBuilder.HasDefaultSchema(Schema);
+        await Database.ExecuteSqlAsync($"select 1 from orders.orders where id = {orderId} for update", cancellationToken);
+        return await Orders.SingleOrDefaultAsync(order => order.Id == orderId, cancellationToken);
+    }
+
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
+    {
         modelBuilder.Entity<Order>(order =>
         {
             order.ToTable("orders");
@@ -58,7 +63,6 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             // Two price changes handled at once: the later commit fails, is retried, and then sees the newer version.
             product.Property(p => p.PriceVersion).IsConcurrencyToken();
         });
-        modelBuilder.UseSnakeCaseNames();
     }
 }
 

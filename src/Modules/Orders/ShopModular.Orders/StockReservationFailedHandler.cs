@@ -6,7 +6,7 @@ namespace ShopModular.Orders;
 /// <summary>Compensation: nothing was reserved, so the order and its payment are cancelled.</summary>
 public static class StockReservationFailedHandler
 {
-    public static Task Handle(StockReservationFailed message, OrdersDbContext db, ILogger<Order> logger, CancellationToken cancellationToken) =>
+    public static Task Handle(StockReservationFailed message, OrdersDbContext db, TimeProvider clock, ILogger<Order> logger, CancellationToken cancellationToken) =>
         OrderSagaSteps.ApplyAsync(db, message.OrderId, SagaSteps.StockReservationFailed, message.At,
-            order => order.Cancel(message.Reason, message.At), logger, cancellationToken);
+            (order, now) => order.Cancel(message.Reason, now), clock, logger, cancellationToken);
 }

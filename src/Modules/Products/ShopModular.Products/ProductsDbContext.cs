@@ -3,7 +3,7 @@ using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Products;
 
-public sealed class ProductsDbContext(DbContextOptions<ProductsDbContext> options) : DbContext(options)
+public sealed class ProductsDbContext(DbContextOptions<ProductsDbContext> options) : ModuleDbContext(options, Schema)
 {
     public const string Schema = ProductsModule.Name;
 
@@ -30,9 +30,8 @@ public sealed class ProductsDbContext(DbContextOptions<ProductsDbContext> option
         return await Reservations.SingleOrDefaultAsync(reservation => reservation.OrderId == orderId, cancellationToken);
     }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
-        modelBuilder.HasDefaultSchema(Schema);
         modelBuilder.Entity<Product>(product =>
         {
             product.ToTable("products", table => table.HasCheckConstraint("ck_products_stock_not_negative", "stock >= 0"));
@@ -53,7 +52,6 @@ public sealed class ProductsDbContext(DbContextOptions<ProductsDbContext> option
                 item.HasKey("OrderId", nameof(ReservationItem.ProductId));
             });
         });
-        modelBuilder.UseSnakeCaseNames();
     }
 }
 

@@ -3,7 +3,7 @@ using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Users;
 
-public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : DbContext(options)
+public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : ModuleDbContext(options, Schema)
 {
     public const string Schema = UsersModule.Name;
 
@@ -11,9 +11,8 @@ public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : D
 
     public DbSet<PointsDeduction> PointsDeductions => Set<PointsDeduction>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
-        modelBuilder.HasDefaultSchema(Schema);
         modelBuilder.Entity<User>(user =>
         {
             user.ToTable("users", table => table.HasCheckConstraint("ck_users_points_not_negative", "points >= 0"));
@@ -29,7 +28,6 @@ public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : D
             deduction.ToTable("points_deductions");
             deduction.HasKey(d => d.OrderId);
         });
-        modelBuilder.UseSnakeCaseNames();
     }
 }
 

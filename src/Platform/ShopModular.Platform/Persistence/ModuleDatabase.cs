@@ -21,11 +21,22 @@ public static class ModuleDatabaseExtensions
     /// The connection string a module uses: <c>ConnectionStrings:{module}</c> when set (a database of its own),
     /// else the shared <c>ConnectionStrings:Shop</c>.
     /// </summary>
-    public static string ConnectionStringFor(this IConfiguration configuration, string module) =>
-        configuration.GetConnectionString(module)
-        ?? configuration.GetConnectionString("Shop")
-        ?? throw new InvalidOperationException(
-            $"No database configured: set ConnectionStrings:Shop (or ConnectionStrings:{module} for this module alone).");
+    public static string ConnectionStringFor(this IConfiguration configuration, string module)
+    {
+        var configured = configuration.GetConnectionString(module)
+            ?? configuration.GetConnectionString("Shop")
+            ?? throw new InvalidOperationException(
+                $"No database configured: set ConnectionStrings:Shop (or ConnectionStrings:{module} for this module alone).");
+        var connection = new NpgsqlConnectionStringBuilder(configured);
+        if (!configured.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            // Nothing here keeps session state on a connection, so skip the DISCARD ALL round trip
+            // that every return to the pool costs (a saga step opens a connection each time).
+            connection.NoResetOnClose = true;
+        }
+
+        return connection.ConnectionString;
+    }
 
     /// <summary>
     /// Registers a module's DbContext in its own schema, with its migrations history in that schema and
@@ -57,6 +68,32 @@ public static class ModuleDatabaseExtensions
     /// <summary>True when the save failed on a unique index (for example an email already taken).</summary>
     public static bool IsUniqueViolation(this DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}
+
+/// <summary>
+/// Base of the modules' DbContexts: everything in the module's own schema, snake_case names, and no
+/// savepoints around SaveChanges (Wolverine's transaction already wraps each handler, and a failed save fails
+/// the whole handler, so savepoints would only cost two round trips per message).
+/// </summary>
+public abstract class ModuleDbContext : DbContext
+{
+    private readonly string _schema;
+
+    protected ModuleDbContext(DbContextOptions options, string schema)
+        : base(options)
+    {
+        _schema = schema;
+        Database.AutoSavepointsEnabled = false;
+    }
+
+    protected sealed override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(_schema);
+        ConfigureModel(modelBuilder);
+        modelBuilder.UseSnakeCaseNames();
+    }
+
+    protected abstract void ConfigureModel(ModelBuilder modelBuilder);
 }
 
 /// <summary>

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using ShopModular.Benchmarks;
+
+// Drives orders through the public HTTP API and reports the saga's throughput and latency.
+// Usage: ShopModular.Benchmarks --url http://127.0.0.1:5080 --orders 2000 --concurrency 16
+//        [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
+var options = BenchOptions.Parse(args);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2 })
+{
+    BaseAddress = new Uri(options.Url),
+    Timeout = TimeSpan.FromSeconds(30),
+};
+var api = new ShopApi(http);
+
+Console.Error.WriteLine($"seeding {options.Products} products and {options.Users} customers ...");
+var adminToken = await api.SignInAsync(options.AdminEmail, options.AdminPassword);
+var runId = Guid.NewGuid().ToString("N")[..8];
+var products = new List<Product>();
+for (var i = 0; i < options.Products; i++)
+{
+    // Stock for every order, so that the figure measures completed sagas, not refusals.
+    products.Add(await api.CreateProductAsync(adminToken, $"bench-{runId}-{i}", price: 10 + i, stock: options.Orders * 3));
+}
+
+var customers = await Task.WhenAll(Enumerable.Range(0, options.Users).Select(i => api.RegisterAsync($"bench-{runId}-{i}@bench.test")));
+// Orders learns prices from Products' events; wait until its copy has the last product.
+await api.WaitUntilOrderableAsync(customers[0].Token, products[^1].Id);
+var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
+var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
+
+Console.Error.WriteLine($"placing {options.Orders} orders at concurrency {options.Concurrency} ...");
+var placedOrders = new System.Collections.Concurrent.ConcurrentBag<(Customer Customer, Guid OrderId)>();
+var next = -1;
+var started = DateTimeOffset.UtcNow;
+var clock = Stopwatch.StartNew();
+var progress = new Timer(_ => Console.Error.Write($"\r  placed {placedOrders.Count}/{options.Orders} in {clock.Elapsed.TotalSeconds:F1} s   "), null, 500, 500);
+await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
+{
+    var random = new Random(worker);
+    int index;
+    while ((index = Interlocked.Increment(ref next)) < options.Orders)
+    {
+        var customer = customers[index % customers.Length];
+        var lines = Enumerable.Range(0, 1 + random.Next(3))
+            .Select(_ => products[random.Next(products.Count)])
+            .DistinctBy(p => p.Id)
+            .Select(p => new OrderLine(p.Id, 1 + random.Next(2)))
+            .ToList();
+        placedOrders.Add((customer, await api.PlaceOrderAsync(customer.Token, lines)));
+    }
+}));
+var placedIn = clock.Elapsed;
+await progress.DisposeAsync();
+Console.Error.WriteLine($"\r  placed {placedOrders.Count}/{options.Orders} in {placedIn.TotalSeconds:F1} s   ");
+
+Console.Error.WriteLine("waiting until every order is Completed or Cancelled ...");
+var finished = new Dictionary<Guid, Order>();
+var pendingCustomers = customers.ToList();
+var deadline = Stopwatch.StartNew();
+while (pendingCustomers.Count > 0)
+{
+    if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+    {
+        Console.Error.WriteLine($"\n{placedOrders.Count - finished.Count} orders still Pending after 5 minutes");
+        return 1;
+    }
+
+    // Poll gently (once a second, only customers with pending orders): the figures come from the
+    // orders' own timestamps, so polling more often would only take capacity from the saga.
+    await Task.Delay(1000);
+    var stillPending = new List<Customer>();
+    foreach (var customer in pendingCustomers)
+    {
+        var orders = await api.OrdersOfAsync(customer.Token);
+        foreach (var order in orders.Where(order => order.Status != "Pending"))
+        {
+            finished[order.Id] = order;
+        }
+
+        if (orders.Any(order => order.Status == "Pending"))
+        {
+            stillPending.Add(customer);
+        }
+    }
+
+    pendingCustomers = stillPending;
+    Console.Error.Write($"\r  terminal {finished.Count}/{placedOrders.Count}   ");
+}
+
+Console.Error.WriteLine();
+var ours = placedOrders.Select(p => finished[p.OrderId]).ToList();
+var completed = ours.Where(o => o.Status == "Completed").ToList();
+var lastTerminal = ours.Max(o => o.UpdatedAt);
+var seconds = (lastTerminal - started).TotalSeconds;
+var latencies = ours.Select(o => (o.UpdatedAt - o.CreatedAt).TotalMilliseconds).Order().ToArray();
+
+var stockAfter = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
+var pointsAfter = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
+var stockSold = completed.Sum(o => o.Items.Sum(i => (long)i.Quantity));
+var pointsPaid = completed.Sum(o => o.TotalPrice);
+var conserved = stockBefore - stockAfter == stockSold && pointsBefore - pointsAfter == pointsPaid;
+
+var invariant = CultureInfo.InvariantCulture;
+Console.WriteLine(string.Create(invariant, $"orders placed       {ours.Count} in {placedIn.TotalSeconds:F1} s ({ours.Count / placedIn.TotalSeconds:F0}/s accepted)"));
+Console.WriteLine(string.Create(invariant, $"orders completed    {completed.Count}, cancelled {ours.Count - completed.Count}"));
+Console.WriteLine(string.Create(invariant, $"completed orders/s  {completed.Count / seconds:F0}  (first placement to last terminal state: {seconds:F1} s)"));
+Console.WriteLine(string.Create(invariant, $"saga latency ms     p50 {Percentile(latencies, 50):F1}  p95 {Percentile(latencies, 95):F1}  p99 {Percentile(latencies, 99):F1}  max {latencies[^1]:F1}"));
+Console.WriteLine($"conservation        stock sold {stockSold} = stock taken {stockBefore - stockAfter}; points paid {pointsPaid} = points taken {pointsBefore - pointsAfter}: {(conserved ? "OK" : "VIOLATED")}");
+Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}"));
+return conserved && completed.Count == ours.Count ? 0 : 1;
+
+static double Percentile(double[] sorted, int percentile) =>
+    sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];

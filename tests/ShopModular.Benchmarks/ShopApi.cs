@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ShopModular.Benchmarks;
+
+internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int Users, int Products, string AdminEmail, string AdminPassword)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string Value(string name, string fallback)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+        }
+
+        int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+        return new BenchOptions(
+            Value("--url", "http://127.0.0.1:5080"),
+            Number("--orders", 2000),
+            Number("--concurrency", 16),
+            Number("--users", 64),
+            Number("--products", 20),
+            Value("--admin-email", "admin@shopmodular.local"),
+            Value("--admin-password", "admin-dev-password"));
+    }
+}
+
+internal sealed record Customer(string Email, string Token);
+
+internal sealed record Product(Guid Id, string Name, long Price, int Stock);
+
+internal sealed record OrderLine(Guid ProductId, int Quantity);
+
+internal sealed record OrderItem(Guid ProductId, int Quantity, long UnitPrice);
+
+internal sealed record Order(Guid Id, string Status, long TotalPrice, OrderItem[] Items, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>The few calls of the public API the benchmark needs.</summary>
+internal sealed class ShopApi(HttpClient http)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<string> SignInAsync(string email, string password)
+    {
+        using var response = await http.PostAsJsonAsync("/api/auth/token", new { email, password });
+        await EnsureAsync(response, "sign in");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("accessToken").GetString()!;
+    }
+
+    public async Task<Customer> RegisterAsync(string email)
+    {
+        const string password = "bench-password";
+        using var response = await http.PostAsJsonAsync("/api/users", new { email, password, name = "Bench" });
+        await EnsureAsync(response, "register");
+        return new Customer(email, await SignInAsync(email, password));
+    }
+
+    public async Task<Product> CreateProductAsync(string adminToken, string name, long price, int stock)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/products") { Content = JsonContent.Create(new { name, price, stock }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await http.SendAsync(request);
+        await EnsureAsync(response, "create product");
+        return (await response.Content.ReadFromJsonAsync<Product>(Json))!;
+    }
+
+    public async Task<Product> GetProductAsync(Guid id) =>
+        (await http.GetFromJsonAsync<Product>($"/api/products/{id}", Json))!;
+
+    public async Task<long> PointsAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users/me");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        await EnsureAsync(response, "read points");
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("points").GetInt64();
+    }
+
+    public async Task<Guid> PlaceOrderAsync(string token, IReadOnlyList<OrderLine> items)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders") { Content = JsonContent.Create(new { items }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        await EnsureAsync(response, "place order");
+        return (await response.Content.ReadFromJsonAsync<Order>(Json))!.Id;
+    }
+
+    public async Task<List<Order>> OrdersOfAsync(string token)
+    {
+        var all = new List<Order>();
+        for (var page = 1; ; page++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orders?page={page}&pageSize=100");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            await EnsureAsync(response, "list orders");
+            var orders = (await response.Content.ReadFromJsonAsync<List<Order>>(Json))!;
+            all.AddRange(orders);
+            if (orders.Count < 100)
+            {
+                return all;
+            }
+        }
+    }
+
+    /// <summary>Places nothing: asks with an invalid quantity until the product is known (400 names the quantity, not the product).</summary>
+    public async Task WaitUntilOrderableAsync(string token, Guid productId)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
+            {
+                Content = JsonContent.Create(new { items = new[] { new { productId, quantity = 0 } } }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.BadRequest && !body.Contains("productId", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException("Orders never learned of the seeded products.");
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}
