@@ -4,7 +4,9 @@ using ShopModular.Benchmarks;
 
 // Drives orders through the public HTTP API and reports the saga's throughput and latency.
 // Usage: ShopModular.Benchmarks --url http://127.0.0.1:5080 --orders 2000 --concurrency 16
-//        [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
+//        [--rate R] [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
+// Without --rate, C clients place orders back to back (the saga's capacity); with --rate R, orders
+// are placed at R per second (the saga's latency at a load it can sustain).
 var options = BenchOptions.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2 })
 {
@@ -29,7 +31,7 @@ await api.WaitUntilOrderableAsync(customers[0].Token, products[^1].Id);
 var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
 var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
 
-Console.Error.WriteLine($"placing {options.Orders} orders at concurrency {options.Concurrency} ...");
+Console.Error.WriteLine($"placing {options.Orders} orders at concurrency {options.Concurrency}{(options.Rate > 0 ? $", {options.Rate}/s" : "")} ...");
 var placedOrders = new System.Collections.Concurrent.ConcurrentBag<(Customer Customer, Guid OrderId)>();
 var next = -1;
 var started = DateTimeOffset.UtcNow;
@@ -41,6 +43,11 @@ await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker 
     int index;
     while ((index = Interlocked.Increment(ref next)) < options.Orders)
     {
+        if (options.Rate > 0 && TimeSpan.FromSeconds((double)index / options.Rate) - clock.Elapsed is { Ticks: > 0 } wait)
+        {
+            await Task.Delay(wait);
+        }
+
         var customer = customers[index % customers.Length];
         var lines = Enumerable.Range(0, 1 + random.Next(3))
             .Select(_ => products[random.Next(products.Count)])

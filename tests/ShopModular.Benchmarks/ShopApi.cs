@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace ShopModular.Benchmarks;
 
-internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int Users, int Products, string AdminEmail, string AdminPassword)
+internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int Rate, int Users, int Products, string AdminEmail, string AdminPassword)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -22,6 +22,7 @@ internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int
             Value("--url", "http://127.0.0.1:5080"),
             Number("--orders", 2000),
             Number("--concurrency", 16),
+            Number("--rate", 0),
             Number("--users", 64),
             Number("--products", 20),
             Value("--admin-email", "admin@shopmodular.local"),

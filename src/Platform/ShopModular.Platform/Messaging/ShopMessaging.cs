@@ -24,9 +24,6 @@ public sealed class MessagingSettings
     /// Balanced: several nodes share the store and elect a leader (production).
     /// </summary>
     public DurabilityMode DurabilityMode { get; set; } = DurabilityMode.Balanced;
-
-    /// <summary>Messages each local queue handles at once. Handlers mostly wait on PostgreSQL, so more than the cores.</summary>
-    public int LocalQueueParallelism { get; set; } = 16;
 }
 
 public static class ShopMessagingExtensions
@@ -50,7 +47,6 @@ public static class ShopMessagingExtensions
             options.UseEntityFrameworkCoreTransactions(TransactionMiddlewareMode.Eager);
             options.Policies.AutoApplyTransactions();
             options.Policies.UseDurableLocalQueues();
-            options.Policies.AllLocalQueues(queue => queue.MaximumParallelMessages(settings.LocalQueueParallelism));
             options.Policies.UseDurableInboxOnAllListeners();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
 
