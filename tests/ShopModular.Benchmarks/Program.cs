@@ -4,9 +4,10 @@ using ShopModular.Benchmarks;
 
 // Drives orders through the public HTTP API and reports the saga's throughput and latency.
 // Usage: ShopModular.Benchmarks --url http://127.0.0.1:5080 --orders 2000 --concurrency 16
-//        [--rate R] [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
+//        [--rate R] [--warmup 300] [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
 // Without --rate, C clients place orders back to back (the saga's capacity); with --rate R, orders
-// are placed at R per second (the saga's latency at a load it can sustain).
+// are placed at R per second (the saga's latency at a load it can sustain). With --host-pid (Linux),
+// it also reports the CPU the host and PostgreSQL spent per order.
 var options = BenchOptions.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2 })
 {
@@ -28,75 +29,27 @@ for (var i = 0; i < options.Products; i++)
 var customers = await Task.WhenAll(Enumerable.Range(0, options.Users).Select(i => api.RegisterAsync($"bench-{runId}-{i}@bench.test")));
 // Orders learns prices from Products' events; wait until its copy has the last product.
 await api.WaitUntilOrderableAsync(customers[0].Token, products[^1].Id);
-var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
-var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
-
-Console.Error.WriteLine($"placing {options.Orders} orders at concurrency {options.Concurrency}{(options.Rate > 0 ? $", {options.Rate}/s" : "")} ...");
-var placedOrders = new System.Collections.Concurrent.ConcurrentBag<(Customer Customer, Guid OrderId)>();
-var next = -1;
-var started = DateTimeOffset.UtcNow;
-var clock = Stopwatch.StartNew();
-var progress = new Timer(_ => Console.Error.Write($"\r  placed {placedOrders.Count}/{options.Orders} in {clock.Elapsed.TotalSeconds:F1} s   "), null, 500, 500);
-await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
+if (options.Warmup > 0)
 {
-    var random = new Random(worker);
-    int index;
-    while ((index = Interlocked.Increment(ref next)) < options.Orders)
+    // The first orders of a fresh process run unoptimised code and fill connection pools; leave them out.
+    Console.Error.WriteLine($"warming up with {options.Warmup} orders ...");
+    if (await PlaceAndSettleAsync(options.Warmup) is null)
     {
-        if (options.Rate > 0 && TimeSpan.FromSeconds((double)index / options.Rate) - clock.Elapsed is { Ticks: > 0 } wait)
-        {
-            await Task.Delay(wait);
-        }
-
-        var customer = customers[index % customers.Length];
-        var lines = Enumerable.Range(0, 1 + random.Next(3))
-            .Select(_ => products[random.Next(products.Count)])
-            .DistinctBy(p => p.Id)
-            .Select(p => new OrderLine(p.Id, 1 + random.Next(2)))
-            .ToList();
-        placedOrders.Add((customer, await api.PlaceOrderAsync(customer.Token, lines)));
-    }
-}));
-var placedIn = clock.Elapsed;
-await progress.DisposeAsync();
-Console.Error.WriteLine($"\r  placed {placedOrders.Count}/{options.Orders} in {placedIn.TotalSeconds:F1} s   ");
-
-Console.Error.WriteLine("waiting until every order is Completed or Cancelled ...");
-var finished = new Dictionary<Guid, Order>();
-var pendingCustomers = customers.ToList();
-var deadline = Stopwatch.StartNew();
-while (pendingCustomers.Count > 0)
-{
-    if (deadline.Elapsed > TimeSpan.FromMinutes(5))
-    {
-        Console.Error.WriteLine($"\n{placedOrders.Count - finished.Count} orders still Pending after 5 minutes");
         return 1;
     }
-
-    // Poll gently (once a second, only customers with pending orders): the figures come from the
-    // orders' own timestamps, so polling more often would only take capacity from the saga.
-    await Task.Delay(1000);
-    var stillPending = new List<Customer>();
-    foreach (var customer in pendingCustomers)
-    {
-        var orders = await api.OrdersOfAsync(customer.Token);
-        foreach (var order in orders.Where(order => order.Status != "Pending"))
-        {
-            finished[order.Id] = order;
-        }
-
-        if (orders.Any(order => order.Status == "Pending"))
-        {
-            stillPending.Add(customer);
-        }
-    }
-
-    pendingCustomers = stillPending;
-    Console.Error.Write($"\r  terminal {finished.Count}/{placedOrders.Count}   ");
 }
 
-Console.Error.WriteLine();
-var ours = placedOrders.Select(p => finished[p.OrderId]).ToList();
+var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
+var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
+var cpuBefore = CpuUsage.Read(options.HostPid);
+var run = await PlaceAndSettleAsync(options.Orders);
+var cpuAfter = CpuUsage.Read(options.HostPid);
+if (run is null)
+{
+    return 1;
+}
+
+var (ours, started, placedIn) = run.Value;
 var completed = ours.Where(o => o.Status == "Completed").ToList();
 var lastTerminal = ours.Max(o => o.UpdatedAt);
 var seconds = (lastTerminal - started).TotalSeconds;
@@ -114,8 +67,88 @@ Console.WriteLine(string.Create(invariant, $"orders completed    {completed.Coun
 Console.WriteLine(string.Create(invariant, $"completed orders/s  {completed.Count / seconds:F0}  (first placement to last terminal state: {seconds:F1} s)"));
 Console.WriteLine(string.Create(invariant, $"saga latency ms     p50 {Percentile(latencies, 50):F1}  p95 {Percentile(latencies, 95):F1}  p99 {Percentile(latencies, 99):F1}  max {latencies[^1]:F1}"));
 Console.WriteLine($"conservation        stock sold {stockSold} = stock taken {stockBefore - stockAfter}; points paid {pointsPaid} = points taken {pointsBefore - pointsAfter}: {(conserved ? "OK" : "VIOLATED")}");
+if (cpuBefore is not null && cpuAfter is not null)
+{
+    // Where the time goes (Linux): CPU of the host process and of all PostgreSQL processes during the measured run.
+    Console.WriteLine(string.Create(invariant,
+        $"CPU per order       host {(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} ms, PostgreSQL {(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} ms"));
+}
+
 Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}"));
 return conserved && completed.Count == ours.Count ? 0 : 1;
+
+// Places `count` orders (paced when --rate is set), then waits until every one is terminal;
+// null when some are still Pending after five minutes.
+async Task<(List<Order> Orders, DateTimeOffset Started, TimeSpan PlacedIn)?> PlaceAndSettleAsync(int count)
+{
+    Console.Error.WriteLine($"placing {count} orders at concurrency {options.Concurrency}{(options.Rate > 0 ? $", {options.Rate}/s" : "")} ...");
+    var placedOrders = new System.Collections.Concurrent.ConcurrentBag<(Customer Customer, Guid OrderId)>();
+    var next = -1;
+    var started = DateTimeOffset.UtcNow;
+    var clock = Stopwatch.StartNew();
+    var progress = new Timer(_ => Console.Error.Write($"\r  placed {placedOrders.Count}/{count} in {clock.Elapsed.TotalSeconds:F1} s   "), null, 500, 500);
+    await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
+    {
+        var random = new Random(worker);
+        int index;
+        while ((index = Interlocked.Increment(ref next)) < count)
+        {
+            if (options.Rate > 0 && TimeSpan.FromSeconds((double)index / options.Rate) - clock.Elapsed is { Ticks: > 0 } wait)
+            {
+                await Task.Delay(wait);
+            }
+
+            var customer = customers[index % customers.Length];
+            var lines = Enumerable.Range(0, 1 + random.Next(3))
+                .Select(_ => products[random.Next(products.Count)])
+                .DistinctBy(p => p.Id)
+                .Select(p => new OrderLine(p.Id, 1 + random.Next(2)))
+                .ToList();
+            placedOrders.Add((customer, await api.PlaceOrderAsync(customer.Token, lines)));
+        }
+    }));
+    var placedIn = clock.Elapsed;
+    await progress.DisposeAsync();
+    Console.Error.WriteLine($"\r  placed {placedOrders.Count}/{count} in {placedIn.TotalSeconds:F1} s   ");
+
+    Console.Error.WriteLine("waiting until every order is Completed or Cancelled ...");
+    var ids = placedOrders.Select(p => p.OrderId).ToHashSet();
+    var finished = new Dictionary<Guid, Order>();
+    var pendingCustomers = placedOrders.Select(p => p.Customer).Distinct().ToList();
+    var deadline = Stopwatch.StartNew();
+    while (pendingCustomers.Count > 0)
+    {
+        if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+        {
+            Console.Error.WriteLine($"\n{ids.Count - finished.Count} orders still Pending after 5 minutes");
+            return null;
+        }
+
+        // Poll gently (once a second, only customers with pending orders): the figures come from the
+        // orders' own timestamps, so polling more often would only take capacity from the saga.
+        await Task.Delay(1000);
+        var stillPending = new List<Customer>();
+        foreach (var customer in pendingCustomers)
+        {
+            var orders = (await api.OrdersOfAsync(customer.Token)).Where(order => ids.Contains(order.Id)).ToList();
+            foreach (var order in orders.Where(order => order.Status != "Pending"))
+            {
+                finished[order.Id] = order;
+            }
+
+            if (orders.Any(order => order.Status == "Pending"))
+            {
+                stillPending.Add(customer);
+            }
+        }
+
+        pendingCustomers = stillPending;
+        Console.Error.Write($"\r  terminal {finished.Count}/{ids.Count}   ");
+    }
+
+    Console.Error.WriteLine();
+    return (placedOrders.Select(p => finished[p.OrderId]).ToList(), started, placedIn);
+}
 
 static double Percentile(double[] sorted, int percentile) =>
     sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];

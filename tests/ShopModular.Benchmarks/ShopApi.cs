@@ -6,7 +6,7 @@ using System.Text.Json;
 
 namespace ShopModular.Benchmarks;
 
-internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int Rate, int Users, int Products, string AdminEmail, string AdminPassword)
+internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int Rate, int Warmup, int Users, int Products, string AdminEmail, string AdminPassword, int? HostPid)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -23,10 +23,12 @@ internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int
             Number("--orders", 2000),
             Number("--concurrency", 16),
             Number("--rate", 0),
+            Number("--warmup", 300),
             Number("--users", 64),
             Number("--products", 20),
             Value("--admin-email", "admin@shopmodular.local"),
-            Value("--admin-password", "admin-dev-password"));
+            Value("--admin-password", "admin-dev-password"),
+            Value("--host-pid", "") is { Length: > 0 } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null);
     }
 }
 

@@ -9,6 +9,9 @@ namespace ShopModular.Orders;
 /// </summary>
 public static class PointsDeductionFailedHandler
 {
-    public static Task Handle(PointsDeductionFailed message, OrdersDbContext db, TimeProvider clock, ILogger<Order> logger, CancellationToken cancellationToken) =>
-        OrderSagaSteps.ApplyAsync(db, message.OrderId, SagaSteps.PointsDeductionFailed, message.At, transition: null, clock, logger, cancellationToken);
+    public static Task Handle(
+        PointsDeductionFailed message, OrdersDbContext db, TimeProvider clock, ILogger<Order> logger, CancellationToken cancellationToken) =>
+        OrderSagaSteps.ApplyAsync(
+            db, message.OrderId, SagaSteps.PointsDeductionFailed, message.At,
+            transition: null, clock, logger, cancellationToken);
 }

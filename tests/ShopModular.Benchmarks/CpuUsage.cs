@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace ShopModular.Benchmarks;
+
+/// <summary>CPU seconds used so far by one process and by every PostgreSQL process, from /proc (Linux only).</summary>
+internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds)
+{
+    // USER_HZ is 100 on every Linux the benchmark runs on (getconf CLK_TCK).
+    private const double TicksPerSecond = 100;
+
+    public static CpuUsage? Read(int? hostPid)
+    {
+        if (hostPid is null || !OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var postgres = Directory.EnumerateDirectories("/proc")
+            .Where(directory => int.TryParse(Path.GetFileName(directory), out _))
+            .Where(directory => ReadComm(directory) == "postgres")
+            .Sum(TicksOf);
+        return new CpuUsage(TicksOf($"/proc/{hostPid}") / TicksPerSecond, postgres / TicksPerSecond);
+    }
+
+    private static string? ReadComm(string directory)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(directory, "comm")).Trim();
+        }
+        catch (IOException)
+        {
+            return null; // the process ended meanwhile
+        }
+    }
+
+    private static long TicksOf(string directory)
+    {
+        try
+        {
+            // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
+            var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
