@@ -47,6 +47,10 @@ public class ShopHost : IAsyncLifetime
             builder.UseSetting("Shop:Users:InitialPoints", InitialPoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Shop:Database:MigrateOnStartup", "true");
             builder.UseSetting("Shop:Messaging:DurabilityMode", nameof(DurabilityMode.Solo));
+            // Keep the test output readable: failures speak through assertions, not host logs.
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Critical");
+            builder.UseSetting("Logging:LogLevel:Wolverine", "Critical");
             configure?.Invoke(builder);
         });
 

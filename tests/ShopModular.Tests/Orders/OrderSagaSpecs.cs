@@ -298,6 +298,25 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         Assert.Equal([second.Id, first.Id], orders.Select(order => order.Id));
     }
 
+    [Theory]
+    [InlineData("pageSize=0")]
+    [InlineData("pageSize=101")]
+    [InlineData("page=0")]
+    [InlineData("page=x")]
+    public async Task rejects_an_invalid_page_of_orders(string query)
+    {
+        var customer = await RegisterCustomerAsync();
+
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url($"/api/orders?{query}");
+            s.WithBearerToken(customer.Token);
+            s.StatusCodeShouldBe(400);
+        });
+
+        Assert.Equal(400, (await ReadProblemAsync(result)).Status);
+    }
+
     [Fact]
     public async Task an_order_keeps_the_price_it_was_placed_at()
     {

@@ -22,9 +22,7 @@ public static class ListOrders
     public static async Task<IResult> Handle(
         ClaimsPrincipal principal, OrdersDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = DefaultPageSize)
     {
-        var errors = new RequestErrors()
-            .Check(page is >= 1 and <= 1_000_000, "page", "page must be between 1 and 1000000.")
-            .Check(pageSize is >= 1 and <= MaxPageSize, "pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+        var errors = new RequestErrors().CheckPage(page, pageSize, MaxPageSize);
         if (errors.Any)
         {
             return errors.ToProblem();

@@ -19,10 +19,7 @@ public static class ListProducts
 
     public static async Task<IResult> Handle(ProductsDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = DefaultPageSize)
     {
-        var errors = new RequestErrors()
-            .Check(page >= 1, "page", "page must be at least 1.")
-            .Check(page <= 1_000_000, "page", "page must be at most 1000000.")
-            .Check(pageSize is >= 1 and <= MaxPageSize, "pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+        var errors = new RequestErrors().CheckPage(page, pageSize, MaxPageSize);
         if (errors.Any)
         {
             return errors.ToProblem();

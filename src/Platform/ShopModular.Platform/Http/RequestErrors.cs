@@ -8,6 +8,9 @@ namespace ShopModular.Platform.Http;
 /// </summary>
 public sealed class RequestErrors
 {
+    /// <summary>Keeps (page - 1) * pageSize far from overflow.</summary>
+    public const int MaxPage = 1_000_000;
+
     private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
     public bool Any => _errors.Count > 0;
@@ -41,6 +44,11 @@ public sealed class RequestErrors
     public RequestErrors RequireValue<T>(T? value, string field)
         where T : struct =>
         Check(value.HasValue, field, $"{field} is required.");
+
+    /// <summary>The paging query of list routes: page from 1, pageSize from 1 to <paramref name="maxPageSize"/>.</summary>
+    public RequestErrors CheckPage(int page, int pageSize, int maxPageSize) =>
+        Check(page is >= 1 and <= MaxPage, "page", $"page must be between 1 and {MaxPage}.")
+            .Check(pageSize >= 1 && pageSize <= maxPageSize, "pageSize", $"pageSize must be between 1 and {maxPageSize}.");
 
     public IResult ToProblem() =>
         TypedResults.ValidationProblem(
