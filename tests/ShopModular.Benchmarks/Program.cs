@@ -27,8 +27,11 @@ for (var i = 0; i < options.Products; i++)
 }
 
 var customers = await Task.WhenAll(Enumerable.Range(0, options.Users).Select(i => api.RegisterAsync($"bench-{runId}-{i}@bench.test")));
-// Orders learns prices from Products' events; wait until its copy has the last product.
-await api.WaitUntilOrderableAsync(customers[0].Token, products[^1].Id);
+// Orders learns prices from Products' events, handled in parallel; wait until its copy has every product.
+foreach (var product in products)
+{
+    await api.WaitUntilOrderableAsync(customers[0].Token, product.Id);
+}
 if (options.Warmup > 0)
 {
     // The first orders of a fresh process run unoptimised code and fill connection pools; leave them out.
