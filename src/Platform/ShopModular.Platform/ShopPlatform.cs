@@ -42,7 +42,7 @@ public static class ShopPlatform
             kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer(BearerSecurityScheme.AddAsync));
         builder.AddShopAuthentication();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);

@@ -49,6 +49,7 @@ public sealed class OperationsSpecs(ShopHost fixture) : IClassFixture<ShopHost>
         var document = await result.ReadAsTextAsync();
         Assert.Contains("\"/api/users\"", document, StringComparison.Ordinal);
         Assert.Contains("\"/api/products/{id}\"", document, StringComparison.Ordinal);
+        Assert.Contains("\"bearerFormat\": \"JWT\"", document, StringComparison.Ordinal);
     }
 
     [Fact]
