@@ -1,3 +1,4 @@
+using Alba;
 using Microsoft.Extensions.DependencyInjection;
 using ShopModular.Platform.Persistence;
 using ShopModular.Tests.Infrastructure;
@@ -5,72 +6,95 @@ using Wolverine.Runtime;
 
 namespace ShopModular.Tests.Architecture;
 
-/// <summary><c>Shop:Modules=Products</c> hosts the catalog and nothing of Users or Orders: no routes, handlers, DbContext or tables.</summary>
-public sealed class HostingSwitchSpecs(ProductsOnlyHost fixture) : IClassFixture<ProductsOnlyHost>
+/// <summary>One host per module, each started with <c>Shop:Modules</c> naming that module alone.</summary>
+public sealed class SingleModuleHosts : IAsyncLifetime
 {
+    public static readonly string[] Modules = ["users", "products", "orders"];
+
+    private readonly Dictionary<string, (IAlbaHost Host, string ConnectionString)> _hosts = [];
+
+    public (IAlbaHost Host, string ConnectionString) For(string module) => _hosts[module];
+
+    public async Task InitializeAsync()
+    {
+        foreach (var module in Modules)
+        {
+            var connectionString = await TestDatabase.CreateAsync($"{module}_only");
+            _hosts[module] = (await ShopHost.StartAsync(connectionString, module), connectionString);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (host, _) in _hosts.Values)
+        {
+            await host.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The hosting switch: a process hosting one module has that module's routes, handlers, DbContext and
+/// schema, and nothing of the others. Split mode rests on this.
+/// </summary>
+public sealed class HostingSwitchSpecs(SingleModuleHosts hosts) : IClassFixture<SingleModuleHosts>
+{
+    /// <summary>One anonymous call per module: 404 where the module is absent, its own answer where it is hosted.</summary>
+    private static readonly Dictionary<string, (string Url, int HostedStatus)> Probes = new()
+    {
+        ["users"] = ("/api/users/me", 401),
+        ["products"] = ("/api/products", 200),
+        ["orders"] = ("/api/orders", 401),
+    };
+
+    public static TheoryData<string> Modules() => [.. SingleModuleHosts.Modules];
+
     [Theory]
-    [InlineData("GET", "/api/orders")]
-    [InlineData("POST", "/api/orders")]
-    [InlineData("POST", "/api/users")]
-    [InlineData("POST", "/api/auth/token")]
-    [InlineData("GET", "/api/users/me")]
-    [InlineData("POST", "/api/users/me/points")]
-    public async Task exposes_no_users_or_orders_routes(string method, string url)
+    [MemberData(nameof(Modules))]
+    public async Task serves_only_its_own_modules_routes(string hosted)
     {
-        await fixture.Host.Scenario(s =>
+        var (host, _) = hosts.For(hosted);
+
+        foreach (var (module, probe) in Probes)
         {
-            s.ConfigureHttpContext(context =>
+            await host.Scenario(s =>
             {
-                context.Request.Method = method;
-                context.Request.Path = url;
+                s.Get.Url(probe.Url);
+                s.StatusCodeShouldBe(module == hosted ? probe.HostedStatus : 404);
             });
-            s.StatusCodeShouldBe(404);
-        });
+        }
     }
 
-    [Fact]
-    public async Task still_serves_the_catalog()
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public async Task creates_only_its_own_modules_schema(string hosted)
     {
-        await fixture.Host.Scenario(s =>
-        {
-            s.Get.Url("/api/products");
-            s.StatusCodeShouldBe(200);
-        });
-    }
+        var (_, connectionString) = hosts.For(hosted);
 
-    [Fact]
-    public async Task creates_no_users_or_orders_schema()
-    {
         var schemas = await TestDatabase.QueryAsync(
-            fixture.ConnectionString,
-            "select schema_name from information_schema.schemata",
+            connectionString,
+            "select schema_name from information_schema.schemata where schema_name in ('users', 'products', 'orders')",
             reader => reader.GetString(0));
 
-        Assert.Contains("products", schemas);
-        Assert.DoesNotContain("users", schemas);
-        Assert.DoesNotContain("orders", schemas);
+        Assert.Equal([hosted], schemas);
     }
 
-    [Fact]
-    public void runs_only_products_handlers()
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public void registers_only_its_own_modules_database_and_handlers(string hosted)
     {
-        var runtime = (WolverineRuntime)fixture.Host.Services.GetRequiredService<IWolverineRuntime>();
-        var handlerAssemblies = runtime.Handlers.AllChains()
+        var (host, _) = hosts.For(hosted);
+        var runtime = (WolverineRuntime)host.Services.GetRequiredService<IWolverineRuntime>();
+
+        var databases = host.Services.GetServices<ModuleDatabase>().Select(database => database.Schema);
+        var handlerModules = runtime.Handlers.AllChains()
             .SelectMany(chain => chain.Handlers)
-            .Select(handler => handler.HandlerType.Assembly.GetName().Name)
-            .Where(name => name!.StartsWith("ShopModular", StringComparison.Ordinal))
-            .Distinct()
-            .ToList();
+            .Select(handler => handler.HandlerType.Assembly.GetName().Name!)
+            .Where(name => name.StartsWith("ShopModular.", StringComparison.Ordinal))
+            .Select(name => name["ShopModular.".Length..].ToLowerInvariant())
+            .Distinct();
 
-        Assert.Equal(["ShopModular.Products"], handlerAssemblies);
-    }
-
-    [Fact]
-    public void registers_only_the_products_database()
-    {
-        var databases = fixture.Host.Services.GetServices<ModuleDatabase>().Select(database => database.Schema);
-
-        Assert.Equal(["products"], databases);
-        Assert.Null(fixture.Host.Services.GetService<ShopModular.Users.UsersDbContext>());
+        Assert.Equal([hosted], databases);
+        Assert.Equal([hosted], handlerModules);
     }
 }

@@ -82,11 +82,3 @@ public class ShopHost : IAsyncLifetime
         }
     }
 }
-
-/// <summary>A host with only the Products module, for the hosting-switch specs.</summary>
-public sealed class ProductsOnlyHost : ShopHost
-{
-    protected override string? Modules => "Products";
-
-    protected override string Purpose => "products_only";
-}
