@@ -60,7 +60,8 @@ public static class ShopPlatform
                 "The modules hosted in one process must share one database; give each module with a database of its own a process of its own.");
         }
 
-        builder.AddShopMessaging(connectionStrings[0]);
+        var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
+        builder.AddShopMessaging(serviceName, connectionStrings[0]);
         return hosted;
     }
 

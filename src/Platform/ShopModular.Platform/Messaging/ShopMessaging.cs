@@ -33,13 +33,16 @@ public static class ShopMessagingExtensions
     /// transactions around every handler, durable local queues, and one handler chain per module when
     /// several modules handle the same message.
     /// </summary>
-    internal static WebApplicationBuilder AddShopMessaging(this WebApplicationBuilder builder, string messageStoreConnectionString)
+    internal static WebApplicationBuilder AddShopMessaging(
+        this WebApplicationBuilder builder, string serviceName, string messageStoreConnectionString)
     {
         var settings = builder.Configuration.GetSection(MessagingSettings.Section).Get<MessagingSettings>() ?? new MessagingSettings();
         builder.Host.UseWolverine(options =>
         {
             // Handlers come only from the modules this process hosts (AddModuleHandlers), never from scanning the host.
             options.ApplicationAssembly = typeof(ShopMessagingExtensions).Assembly;
+            // Names this process in Wolverine's metrics and node records.
+            options.ServiceName = serviceName;
 
             options.PersistMessagesWithPostgresql(messageStoreConnectionString, ModuleDatabaseExtensions.MessageStoreSchema);
             // Eager: the transaction opens before the handler runs, so its row locks and conditional
