@@ -1,6 +1,5 @@
 using Alba;
 using ShopModular.Tests.Orders;
-using Wolverine;
 using Wolverine.Tracking;
 
 namespace ShopModular.Tests.Infrastructure;
@@ -8,22 +7,6 @@ namespace ShopModular.Tests.Infrastructure;
 /// <summary>Places orders through the public API and waits, on Wolverine's tracked activity, until their sagas settle.</summary>
 public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
 {
-    protected static readonly TimeSpan SagaTimeout = TimeSpan.FromSeconds(60);
-
-    /// <summary>Runs <paramref name="action"/> and waits until every message it caused, in every module, is handled.</summary>
-    protected Task<ITrackedSession> SettleAsync(Func<Task> action) => SettleAsync(_ => action(), failOnExceptions: true);
-
-    protected Task<ITrackedSession> SettleAsync(Func<IMessageContext, Task> action, bool failOnExceptions)
-    {
-        var tracking = Host.TrackActivity().Timeout(SagaTimeout);
-        if (!failOnExceptions)
-        {
-            tracking = tracking.DoNotAssertOnExceptionsDetected();
-        }
-
-        return tracking.ExecuteAndWaitAsync(action);
-    }
-
     /// <summary>Publishes messages as if delivered again (new envelopes, so only business keys can tell) and waits for them.</summary>
     protected Task<ITrackedSession> DeliverAgainAsync(params object[] messages) => PublishAndSettleAsync(messages, failOnExceptions: true);
 

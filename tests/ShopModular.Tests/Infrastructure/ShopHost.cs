@@ -65,7 +65,7 @@ public class ShopHost : IAsyncLifetime
             reader => reader.GetString(0));
         if (tables.Count > 0)
         {
-            await TestDatabase.ExecuteAsync(ConnectionString, $"truncate {string.Join(", ", tables)} cascade");
+            await TestDatabase.ExecuteRetryingDeadlocksAsync(ConnectionString, $"truncate {string.Join(", ", tables)} cascade");
         }
 
         if (Host.Services.GetService<AdminAccount>() is { } admin)

@@ -9,6 +9,8 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
 {
     protected ShopHost Fixture { get; } = fixture;
 
+    protected static readonly TimeSpan SagaTimeout = TimeSpan.FromSeconds(60);
+
     protected IAlbaHost Host => Fixture.Host;
 
     public Task InitializeAsync() => Fixture.ResetAsync();
@@ -41,17 +43,31 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
         return new Customer(user.Id, email, password, await SignInAsync(email, password));
     }
 
+    /// <summary>Runs <paramref name="action"/> and waits until every message it caused, in every module, is handled.</summary>
+    protected Task<ITrackedSession> SettleAsync(Func<Task> action) => SettleAsync(_ => action(), failOnExceptions: true);
+
+    protected Task<ITrackedSession> SettleAsync(Func<IMessageContext, Task> action, bool failOnExceptions)
+    {
+        var tracking = Host.TrackActivity().Timeout(SagaTimeout);
+        if (!failOnExceptions)
+        {
+            tracking = tracking.DoNotAssertOnExceptionsDetected();
+        }
+
+        return tracking.ExecuteAndWaitAsync(action);
+    }
+
     /// <summary>Adds a product and waits until every module that keeps a copy of the catalog has it.</summary>
     protected async Task<ProductBody> AddProductAsync(string adminToken, string name, long price, int stock)
     {
         IScenarioResult? result = null;
-        await Host.TrackActivity().Timeout(TimeSpan.FromSeconds(30)).ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ =>
+        await SettleAsync(async () =>
             result = await Host.Scenario(s =>
             {
                 s.Post.Json(new { name, price, stock }).ToUrl("/api/products");
                 s.WithBearerToken(adminToken);
                 s.StatusCodeShouldBe(201);
-            })));
+            }));
         return (await result!.ReadAsJsonAsync<ProductBody>())!;
     }
 

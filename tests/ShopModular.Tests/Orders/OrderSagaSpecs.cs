@@ -216,8 +216,15 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         OrderBody? first = null;
         await SettleAsync(async () => first = await (await PostOrderAsync(customer, [Item(mug, 1)], idempotencyKey: "checkout-42")).ReadAsJsonAsync<OrderBody>());
         var replay = await (await PostOrderAsync(customer, [Item(mug, 1)], idempotencyKey: "checkout-42")).ReadAsJsonAsync<OrderBody>();
-        var concurrent = await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ =>
-            (await (await PostOrderAsync(customer, [Item(mug, 1)], idempotencyKey: "checkout-43")).ReadAsJsonAsync<OrderBody>())!.Id));
+        var concurrent = new List<Guid>();
+        await SettleAsync(() => Task.WhenAll(Enumerable.Range(0, 5).Select(async _ =>
+        {
+            var order = (await (await PostOrderAsync(customer, [Item(mug, 1)], idempotencyKey: "checkout-43")).ReadAsJsonAsync<OrderBody>())!;
+            lock (concurrent)
+            {
+                concurrent.Add(order.Id);
+            }
+        })));
 
         Assert.Equal(first!.Id, replay!.Id);
         Assert.Equal("Completed", replay.Status);
@@ -233,8 +240,12 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         var ada = await RegisterCustomerAsync();
         var bob = await RegisterCustomerAsync();
 
-        var first = await (await PostOrderAsync(ada, [Item(mug, 1)], idempotencyKey: "same-key")).ReadAsJsonAsync<OrderBody>();
-        var second = await (await PostOrderAsync(bob, [Item(mug, 1)], idempotencyKey: "same-key")).ReadAsJsonAsync<OrderBody>();
+        OrderBody? first = null, second = null;
+        await SettleAsync(async () =>
+        {
+            first = await (await PostOrderAsync(ada, [Item(mug, 1)], idempotencyKey: "same-key")).ReadAsJsonAsync<OrderBody>();
+            second = await (await PostOrderAsync(bob, [Item(mug, 1)], idempotencyKey: "same-key")).ReadAsJsonAsync<OrderBody>();
+        });
 
         Assert.NotEqual(first!.Id, second!.Id);
         Assert.Equal(bob.Id, second.UserId);

@@ -1,3 +1,4 @@
+using Alba;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Products;
@@ -9,14 +10,15 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     {
         var admin = await SignInAsAdminAsync();
 
-        var result = await Host.Scenario(s =>
+        IScenarioResult? result = null;
+        await SettleAsync(async () => result = await Host.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.WithBearerToken(admin);
             s.StatusCodeShouldBe(201);
-        });
+        }));
 
-        var product = (await result.ReadAsJsonAsync<ProductBody>())!;
+        var product = (await result!.ReadAsJsonAsync<ProductBody>())!;
         Assert.Equal(new ProductBody(product.Id, "Mug", 1500, 10), product);
         Assert.Equal($"/api/products/{product.Id}", result.Context.Response.Headers.Location.ToString());
         Assert.Equal(product, await GetProductAsync(product.Id));
@@ -149,14 +151,15 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        var result = await Host.Scenario(s =>
+        IScenarioResult? result = null;
+        await SettleAsync(async () => result = await Host.Scenario(s =>
         {
             s.Put.Json(new { price = 1800 }).ToUrl($"/api/products/{product.Id}/price");
             s.WithBearerToken(admin);
             s.StatusCodeShouldBe(200);
-        });
+        }));
 
-        Assert.Equal(product with { Price = 1800 }, await result.ReadAsJsonAsync<ProductBody>());
+        Assert.Equal(product with { Price = 1800 }, await result!.ReadAsJsonAsync<ProductBody>());
         Assert.Equal(1800, (await GetProductAsync(product.Id)).Price);
     }
 
