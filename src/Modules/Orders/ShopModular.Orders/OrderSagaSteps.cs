@@ -32,7 +32,8 @@ internal static class OrderSagaSteps
         var now = clock.GetUtcNow();
         if (transition is not null && transition(order, now))
         {
-            OrderMetrics.Finished(order, now);
+            // Counted once the outcome is committed: a step rolled back and retried is not counted twice.
+            db.AfterCommit(() => OrderMetrics.Finished(order, now));
             logger.LogInformation("Order {OrderId} {Status} {FailureReason} after {Step}", orderId, order.Status, order.FailureReason, step);
         }
         else

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +18,8 @@ public static class ModuleDatabaseExtensions
     public const string MessageStoreSchema = "wolverine";
 
     public const string MigrationsHistoryTable = "__EFMigrationsHistory";
+
+    private static readonly AfterCommitInterceptor AfterCommit = new();
 
     /// <summary>
     /// The connection string a module uses: <c>ConnectionStrings:{module}</c> when set (a database of its own),
@@ -48,7 +52,7 @@ public static class ModuleDatabaseExtensions
     {
         var connectionString = configuration.ConnectionStringFor(schema);
         services.AddDbContextWithWolverineIntegration<TContext>(
-            options => options.UseNpgsql(connectionString, npgsql => npgsql
+            options => options.AddInterceptors(AfterCommit).UseNpgsql(connectionString, npgsql => npgsql
                 .MigrationsHistoryTable(MigrationsHistoryTable, schema)
                 // Aggregates here are small (an order's few items and steps): one query beats several round trips.
                 // Stated explicitly, which also silences EF's warning; list queries opt into AsSplitQuery.
@@ -82,6 +86,7 @@ public static class ModuleDatabaseExtensions
 public abstract class ModuleDbContext : DbContext
 {
     private readonly string _schema;
+    private readonly List<Action> _afterCommit = [];
 
     protected ModuleDbContext(DbContextOptions options, string schema)
         : base(options)
@@ -98,6 +103,35 @@ public abstract class ModuleDbContext : DbContext
     }
 
     protected abstract void ConfigureModel(ModelBuilder modelBuilder);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once this context's transaction has committed, and never if it rolls back:
+    /// for effects outside the database, such as metrics, that must not count a step that a retry will repeat.
+    /// </summary>
+    public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    internal void RunAfterCommitActions()
+    {
+        var actions = _afterCommit.ToArray();
+        _afterCommit.Clear();
+        foreach (var action in actions)
+        {
+            action();
+        }
+    }
+}
+
+/// <summary>Calls <see cref="ModuleDbContext.RunAfterCommitActions"/> when a module context's transaction commits.</summary>
+internal sealed class AfterCommitInterceptor : DbTransactionInterceptor
+{
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) =>
+        (eventData.Context as ModuleDbContext)?.RunAfterCommitActions();
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        (eventData.Context as ModuleDbContext)?.RunAfterCommitActions();
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>
