@@ -53,8 +53,9 @@ public static class ShopMessagingExtensions
             options.Policies.UseDurableInboxOnAllListeners();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
 
-            // Products and Orders both handle some messages: each module gets its own chain, its own
-            // transaction and its own retries, and one module's failure never rolls back the other's work.
+            // Some messages have a handler in two modules (StockReserved: Users and Orders; PointsDeductionFailed:
+            // Products and Orders): each module gets its own chain, transaction and retries, and one module's
+            // failure never rolls back the other's work.
             options.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
             options.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
             options.Durability.Mode = settings.DurabilityMode;
