@@ -61,7 +61,7 @@ public static class ShopPlatform
         }
 
         var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
-        builder.AddShopMessaging(serviceName, connectionStrings[0]);
+        builder.AddShopMessaging(serviceName, connectionStrings[0], hosted, available);
         return hosted;
     }
 

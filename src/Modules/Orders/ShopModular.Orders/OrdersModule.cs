@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Hosting;
-using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Orders;
@@ -11,12 +10,11 @@ public static class OrdersModule
 {
     public const string Name = "orders";
 
-    public static ShopModule Definition { get; } = new(Name, AddOrdersModule, MapOrdersEndpoints);
+    public static ShopModule Definition { get; } = new(Name, typeof(OrdersModule).Assembly, AddOrdersModule, MapOrdersEndpoints);
 
     public static void AddOrdersModule(WebApplicationBuilder builder)
     {
         builder.Services.AddModuleDbContext<OrdersDbContext>(builder.Configuration, OrdersDbContext.Schema);
-        builder.Services.AddModuleHandlers(typeof(OrdersModule).Assembly);
     }
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Hosting;
-using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Products;
@@ -11,12 +10,11 @@ public static class ProductsModule
 {
     public const string Name = "products";
 
-    public static ShopModule Definition { get; } = new(Name, AddProductsModule, MapProductsEndpoints);
+    public static ShopModule Definition { get; } = new(Name, typeof(ProductsModule).Assembly, AddProductsModule, MapProductsEndpoints);
 
     public static void AddProductsModule(WebApplicationBuilder builder)
     {
         builder.Services.AddModuleDbContext<ProductsDbContext>(builder.Configuration, ProductsDbContext.Schema);
-        builder.Services.AddModuleHandlers(typeof(ProductsModule).Assembly);
     }
 
     public static void MapProductsEndpoints(IEndpointRouteBuilder routes)

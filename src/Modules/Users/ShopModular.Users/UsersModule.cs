@@ -5,7 +5,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ShopModular.Platform.Hosting;
-using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Users;
@@ -15,7 +14,7 @@ public static class UsersModule
 {
     public const string Name = "users";
 
-    public static ShopModule Definition { get; } = new(Name, AddUsersModule, MapUsersEndpoints);
+    public static ShopModule Definition { get; } = new(Name, typeof(UsersModule).Assembly, AddUsersModule, MapUsersEndpoints);
 
     public static void AddUsersModule(WebApplicationBuilder builder)
     {
@@ -29,7 +28,6 @@ public static class UsersModule
         builder.Services.AddSingleton(builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings());
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddModuleDbContext<UsersDbContext>(builder.Configuration, UsersDbContext.Schema);
-        builder.Services.AddModuleHandlers(typeof(UsersModule).Assembly);
         builder.Services.AddSingleton<AdminAccount>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AdminAccount>());
     }

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 
@@ -8,7 +9,9 @@ namespace ShopModular.Platform.Hosting;
 /// The host lists the modules explicitly; the hosting switch decides which of them run in this process.
 /// </summary>
 /// <param name="Name">The module's one plural word: schema, route prefix, message prefix and service name.</param>
+/// <param name="Assembly">Where the module's message handlers are; the platform adds them when the module is hosted.</param>
 public sealed record ShopModule(
     string Name,
+    Assembly Assembly,
     Action<WebApplicationBuilder> AddServices,
     Action<IEndpointRouteBuilder> MapEndpoints);

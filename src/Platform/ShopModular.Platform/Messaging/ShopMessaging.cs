@@ -1,7 +1,5 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using JasperFx.Core;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -10,6 +8,7 @@ using Wolverine.ErrorHandling;
 using Wolverine.Persistence;
 using Wolverine.EntityFrameworkCore;
 using Wolverine.Postgresql;
+using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Platform.Messaging;
@@ -24,6 +23,21 @@ public sealed class MessagingSettings
     /// Balanced: several nodes share the store and elect a leader (production).
     /// </summary>
     public DurabilityMode DurabilityMode { get; set; } = DurabilityMode.Balanced;
+
+    /// <summary>How messages travel between modules; see <see cref="MessageTransport"/>.</summary>
+    public MessageTransport Transport { get; set; } = MessageTransport.Auto;
+}
+
+public enum MessageTransport
+{
+    /// <summary>Local queues when this process hosts every module, RabbitMQ when it hosts only some of them.</summary>
+    Auto,
+
+    /// <summary>Durable local queues: only possible when this process hosts every module.</summary>
+    Local,
+
+    /// <summary>RabbitMQ for every message, even between two modules in one process.</summary>
+    RabbitMq,
 }
 
 public static class ShopMessagingExtensions
@@ -34,13 +48,28 @@ public static class ShopMessagingExtensions
     /// several modules handle the same message.
     /// </summary>
     internal static WebApplicationBuilder AddShopMessaging(
-        this WebApplicationBuilder builder, string serviceName, string messageStoreConnectionString)
+        this WebApplicationBuilder builder,
+        string serviceName,
+        string messageStoreConnectionString,
+        IReadOnlyList<ShopModule> hosted,
+        IReadOnlyList<ShopModule> available)
     {
         var settings = builder.Configuration.GetSection(MessagingSettings.Section).Get<MessagingSettings>() ?? new MessagingSettings();
+        var brokerConnectionString = UsesBroker(settings.Transport, hosted, available)
+            ? builder.Configuration.GetConnectionString(RabbitMqMessaging.ConnectionStringName) ?? throw new InvalidOperationException(
+                $"This process hosts {string.Join(", ", hosted.Select(module => module.Name))} and sends messages through RabbitMQ: " +
+                $"set ConnectionStrings:{RabbitMqMessaging.ConnectionStringName} (for example amqp://user:password@host:5672/).")
+            : null;
+
         builder.Host.UseWolverine(options =>
         {
-            // Handlers come only from the modules this process hosts (AddModuleHandlers), never from scanning the host.
+            // Handlers come only from the modules this process hosts, never from scanning the host.
             options.ApplicationAssembly = typeof(ShopMessagingExtensions).Assembly;
+            foreach (var module in hosted)
+            {
+                options.Discovery.IncludeAssembly(module.Assembly);
+            }
+
             // Names this process in Wolverine's metrics and node records.
             options.ServiceName = serviceName;
 
@@ -52,6 +81,10 @@ public static class ShopMessagingExtensions
             options.Policies.UseDurableLocalQueues();
             options.Policies.UseDurableInboxOnAllListeners();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            if (brokerConnectionString is not null)
+            {
+                options.UseShopRabbitMq(brokerConnectionString, available);
+            }
 
             // Some messages have a handler in two modules (StockReserved: Users and Orders; PointsDeductionFailed:
             // Products and Orders): each module gets its own chain, transaction and retries, and one module's
@@ -79,7 +112,17 @@ public static class ShopMessagingExtensions
         return builder;
     }
 
-    /// <summary>Adds a module's message handlers to this process: called from the module's own entry point.</summary>
-    public static IServiceCollection AddModuleHandlers(this IServiceCollection services, Assembly moduleAssembly) =>
-        services.ConfigureWolverine(options => options.Discovery.IncludeAssembly(moduleAssembly));
+    private static bool UsesBroker(MessageTransport transport, IReadOnlyList<ShopModule> hosted, IReadOnlyList<ShopModule> available)
+    {
+        var hostsEveryModule = hosted.Count == available.Count;
+        return transport switch
+        {
+            MessageTransport.RabbitMq => true,
+            MessageTransport.Auto => !hostsEveryModule,
+            MessageTransport.Local when hostsEveryModule => false,
+            _ => throw new InvalidOperationException(
+                $"{MessagingSettings.Section}:Transport is Local, but this process hosts only {string.Join(", ", hosted.Select(module => module.Name))}: " +
+                "the other modules would never receive its messages. Use Auto or RabbitMq."),
+        };
+    }
 }

@@ -1,0 +1,63 @@
+using JasperFx.Core;
+using ShopModular.Platform.Hosting;
+using Wolverine;
+using Wolverine.RabbitMQ;
+using Wolverine.Transports;
+
+namespace ShopModular.Platform.Messaging;
+
+/// <summary>
+/// The modules' messages over RabbitMQ. A publisher sends to a fanout exchange named by the message identity
+/// (<c>products.stock-reserved</c>); each module that handles the message has its own durable queue bound to it
+/// (<c>users.products.stock-reserved</c>, <c>orders.products.stock-reserved</c>), so every module gets its copy,
+/// and several processes of one module share the work of its queue.
+/// </summary>
+internal static class RabbitMqMessaging
+{
+    public const string ConnectionStringName = "RabbitMq";
+
+    public static void UseShopRabbitMq(this WolverineOptions options, string connectionString, IReadOnlyList<ShopModule> available)
+    {
+        var subscriptions = available.SelectMany(ModuleSubscription.Of).ToList();
+        var queueOfHandler = QueueOfEachHandler(subscriptions);
+
+        // Through the broker even between two modules of one process: which modules share a process must not
+        // change who receives a message.
+        options.Policies.DisableConventionalLocalRouting();
+
+        var rabbit = options.UseRabbitMq(new Uri(connectionString))
+            .AutoProvision()
+            // Dead letters stay in this process's message store (wolverine_dead_letters), as in the monolith:
+            // one place to look for them and to replay them from, in every topology.
+            .DisableDeadLetterQueueing()
+            // A broker restart drops every connection: try again every two seconds instead of the client's five.
+            .ConfigureConnection(factory => factory.NetworkRecoveryInterval = 2.Seconds())
+            .UseConventionalRouting(NamingSource.FromHandlerType, convention => convention
+                .IncludeTypes(ModuleSubscription.IsContract)
+                .QueueNameForListener(handlerType => queueOfHandler.GetValueOrDefault(handlerType)));
+
+        // Every process declares every module's queue, hosted here or not: a message published before its
+        // subscriber first started then waits in the subscriber's queue instead of being dropped by the exchange.
+        foreach (var subscription in subscriptions)
+        {
+            rabbit.DeclareExchange(subscription.MessageIdentity, exchange =>
+                exchange.BindQueue(subscription.QueueName, bindingKey: subscription.MessageIdentity));
+        }
+    }
+
+    private static Dictionary<Type, string> QueueOfEachHandler(IEnumerable<ModuleSubscription> subscriptions)
+    {
+        var queues = new Dictionary<Type, string>();
+        foreach (var subscription in subscriptions)
+        {
+            if (!queues.TryAdd(subscription.HandlerType, subscription.QueueName))
+            {
+                throw new InvalidOperationException(
+                    $"{subscription.HandlerType.FullName} handles more than one message; over a broker each handler class " +
+                    "listens on one queue named after its message, so give each message its own handler class.");
+            }
+        }
+
+        return queues;
+    }
+}
