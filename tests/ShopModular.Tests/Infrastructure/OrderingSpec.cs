@@ -1,28 +1,34 @@
 using Alba;
 using ShopModular.Tests.Orders;
+using Wolverine;
 using Wolverine.Tracking;
 
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>Places orders through the public API and waits, on Wolverine's tracked activity, until their sagas settle.</summary>
-public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
+public abstract class OrderingSpec(IShopTopology topology) : ShopSpec(topology)
 {
     /// <summary>Publishes messages as if delivered again (new envelopes, so only business keys can tell) and waits for them.</summary>
     protected Task<ITrackedSession> DeliverAgainAsync(params object[] messages) => PublishAndSettleAsync(messages, failOnExceptions: true);
 
+    /// <summary>Publishes each message from the host of the module that owns its contract, as that module would.</summary>
     protected Task<ITrackedSession> PublishAndSettleAsync(object[] messages, bool failOnExceptions) =>
         SettleAsync(
-            async context =>
+            async _ =>
             {
                 foreach (var message in messages)
                 {
-                    await context.PublishAsync(message);
+                    await Topology.HostOf(OwnerOf(message)).MessageBus().PublishAsync(message);
                 }
             },
             failOnExceptions);
 
+    /// <summary>The module whose contracts assembly declares the message: ShopModular.Products.Contracts → products.</summary>
+    private static string OwnerOf(object message) =>
+        message.GetType().Namespace!.Split('.')[1].ToLowerInvariant();
+
     protected async Task<IScenarioResult> PostOrderAsync(Customer customer, object[] items, int expectedStatus = 202, string? idempotencyKey = null) =>
-        await Host.Scenario(s =>
+        await Orders.Scenario(s =>
         {
             s.Post.Json(new { items }).ToUrl("/api/orders");
             s.WithBearerToken(customer.Token);
@@ -48,7 +54,7 @@ public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
 
     protected async Task<OrderBody> GetOrderAsync(Customer customer, Guid id)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Orders.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{id}");
             s.WithBearerToken(customer.Token);
@@ -57,8 +63,9 @@ public abstract class OrderingSpec(ShopHost fixture) : ShopSpec(fixture)
         return (await result.ReadAsJsonAsync<OrderBody>())!;
     }
 
-    protected async Task<long> CountAsync(string table) =>
-        (await TestDatabase.QueryAsync(Fixture.ConnectionString, $"select count(*) from {table}", reader => reader.GetInt64(0)))[0];
+    /// <summary>Rows in a module's table, for example ("orders", "orders.orders").</summary>
+    protected async Task<long> CountAsync(string module, string table) =>
+        (await TestDatabase.QueryAsync(Topology.ConnectionStringOf(module), $"select count(*) from {table}", reader => reader.GetInt64(0)))[0];
 
     /// <summary>The message the session saw sent; one sent to several modules' queues counts once.</summary>
     protected static T SentOnce<T>(ITrackedSession session) => session.Sent.MessagesOf<T>().Distinct().Single();

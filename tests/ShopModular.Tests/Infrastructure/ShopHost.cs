@@ -10,10 +10,10 @@ using Wolverine.Persistence;
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
-/// The real host (Program) on a real PostgreSQL database of its own, started once per test class.
-/// Specs reset its data before each test (<see cref="ResetAsync"/>).
+/// The monolith: the real host (Program) with every module, on a real PostgreSQL database of its own, started
+/// once per test class. Specs reset its data before each test (<see cref="ResetAsync()"/>).
 /// </summary>
-public class ShopHost : IAsyncLifetime
+public class ShopHost : IShopTopology, IAsyncLifetime
 {
     public const string AdminEmail = "admin@shop.test";
     public const string AdminPassword = "admin-test-password";
@@ -29,17 +29,35 @@ public class ShopHost : IAsyncLifetime
 
     protected virtual string Purpose => "monolith";
 
+    public IReadOnlyList<IAlbaHost> Hosts => [Host];
+
+    public IAlbaHost HostOf(string module) => Host;
+
+    public string ConnectionStringOf(string module) => ConnectionString;
+
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync(Purpose);
         Host = await StartAsync(ConnectionString, Modules);
     }
 
-    public static Task<IAlbaHost> StartAsync(string connectionString, string? modules, Action<IWebHostBuilder>? configure = null) =>
-        AlbaHost.For<Program>(builder =>
+    /// <summary>
+    /// Starts the host on <paramref name="connectionString"/>. A host of only some modules sends its messages
+    /// through <paramref name="broker"/>, or, when none is given, through a virtual host of its own.
+    /// </summary>
+    public static async Task<IAlbaHost> StartAsync(
+        string connectionString, string? modules, Action<IWebHostBuilder>? configure = null, string? broker = null)
+    {
+        if (broker is null && !string.IsNullOrEmpty(modules))
+        {
+            broker = await TestBroker.CreateVirtualHostAsync(modules.Replace(',', '-'));
+        }
+
+        return await AlbaHost.For<Program>(builder =>
         {
             builder.UseEnvironment("Development");
             builder.UseSetting("ConnectionStrings:Shop", connectionString);
+            builder.UseSetting("ConnectionStrings:RabbitMq", broker ?? string.Empty);
             builder.UseSetting("Shop:Modules", modules ?? string.Empty);
             builder.UseSetting("Shop:Admin:Email", AdminEmail);
             builder.UseSetting("Shop:Admin:Password", AdminPassword);
@@ -53,22 +71,25 @@ public class ShopHost : IAsyncLifetime
             builder.UseSetting("Logging:LogLevel:Wolverine", "Critical");
             configure?.Invoke(builder);
         });
+    }
 
-    /// <summary>Empties every module table and Wolverine's message store, then seeds the administrator again.</summary>
-    public async Task ResetAsync()
+    public Task ResetAsync() => ResetAsync(Host, ConnectionString);
+
+    /// <summary>Empties the host's module tables and Wolverine's message store, then seeds the administrator again.</summary>
+    public static async Task ResetAsync(IAlbaHost host, string connectionString)
     {
-        await Host.ClearAllPersistedWolverineDataAsync();
-        var schemas = Host.Services.GetServices<ModuleDatabase>().Select(database => $"'{database.Schema}'");
+        await host.ClearAllPersistedWolverineDataAsync();
+        var schemas = host.Services.GetServices<ModuleDatabase>().Select(database => $"'{database.Schema}'");
         var tables = await TestDatabase.QueryAsync(
-            ConnectionString,
+            connectionString,
             $"select format('%I.%I', schemaname, tablename) from pg_tables where schemaname in ({string.Join(',', schemas)}) and tablename <> '{ModuleDatabaseExtensions.MigrationsHistoryTable}'",
             reader => reader.GetString(0));
         if (tables.Count > 0)
         {
-            await TestDatabase.ExecuteRetryingDeadlocksAsync(ConnectionString, $"truncate {string.Join(", ", tables)} cascade");
+            await TestDatabase.ExecuteRetryingDeadlocksAsync(connectionString, $"truncate {string.Join(", ", tables)} cascade");
         }
 
-        if (Host.Services.GetService<AdminAccount>() is { } admin)
+        if (host.Services.GetService<AdminAccount>() is { } admin)
         {
             await admin.StartAsync(CancellationToken.None);
         }

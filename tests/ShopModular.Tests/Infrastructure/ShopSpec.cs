@@ -1,25 +1,35 @@
 using Alba;
+using ShopModular.Orders;
+using ShopModular.Products;
+using ShopModular.Users;
 using Wolverine;
 using Wolverine.Tracking;
 
 namespace ShopModular.Tests.Infrastructure;
 
-/// <summary>Base of the HTTP specs: resets the data before each test and signs users in through the public API.</summary>
-public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
+/// <summary>
+/// Base of the HTTP specs: resets the data before each test and signs users in through the public API.
+/// Each call goes to the host of the module that owns the route, so a spec runs unchanged in every topology.
+/// </summary>
+public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
 {
-    protected ShopHost Fixture { get; } = fixture;
-
     protected static readonly TimeSpan SagaTimeout = TimeSpan.FromSeconds(60);
 
-    protected IAlbaHost Host => Fixture.Host;
+    protected IShopTopology Topology { get; } = topology;
 
-    public Task InitializeAsync() => Fixture.ResetAsync();
+    protected IAlbaHost Users => Topology.HostOf(UsersModule.Name);
+
+    protected IAlbaHost Products => Topology.HostOf(ProductsModule.Name);
+
+    protected IAlbaHost Orders => Topology.HostOf(OrdersModule.Name);
+
+    public Task InitializeAsync() => Topology.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     protected async Task<string> SignInAsync(string email, string password)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { email, password }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(200);
@@ -34,7 +44,7 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
     {
         email ??= $"customer-{Guid.NewGuid():N}@shop.test";
         const string password = "customer-password";
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { email, password, name = "Customer" }).ToUrl("/api/users");
             s.StatusCodeShouldBe(201);
@@ -48,7 +58,13 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
 
     protected Task<ITrackedSession> SettleAsync(Func<IMessageContext, Task> action, bool failOnExceptions)
     {
-        var tracking = Host.TrackActivity().Timeout(SagaTimeout);
+        var hosts = Topology.Hosts;
+        var tracking = hosts[0].TrackActivity().Timeout(SagaTimeout);
+        if (hosts.Count > 1)
+        {
+            tracking = tracking.AlsoTrack([.. hosts.Skip(1)]).IncludeExternalTransports().WaitForCondition(new EveryDeliveryHandled());
+        }
+
         if (!failOnExceptions)
         {
             tracking = tracking.DoNotAssertOnExceptionsDetected();
@@ -62,7 +78,7 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
     {
         IScenarioResult? result = null;
         await SettleAsync(async () =>
-            result = await Host.Scenario(s =>
+            result = await Products.Scenario(s =>
             {
                 s.Post.Json(new { name, price, stock }).ToUrl("/api/products");
                 s.WithBearerToken(adminToken);
@@ -73,7 +89,7 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
 
     protected async Task<ProductBody> GetProductAsync(Guid id)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Get.Url($"/api/products/{id}");
             s.StatusCodeShouldBe(200);
@@ -83,7 +99,7 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
 
     protected async Task<long> PointsOfAsync(Customer customer)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             s.WithBearerToken(customer.Token);
@@ -93,8 +109,8 @@ public abstract class ShopSpec(ShopHost fixture) : IAsyncLifetime
     }
 
     /// <summary>Sends a body exactly as given, for malformed JSON.</summary>
-    protected Task<IScenarioResult> SendRawJsonAsync(HttpMethod method, string url, string body, int expectedStatus, string? token = null) =>
-        Host.Scenario(s =>
+    protected static Task<IScenarioResult> SendRawJsonAsync(IAlbaHost host, HttpMethod method, string url, string body, int expectedStatus, string? token = null) =>
+        host.Scenario(s =>
         {
             s.ConfigureHttpContext(context =>
             {

@@ -1,12 +1,20 @@
+using ShopModular.Orders;
 using ShopModular.Orders.Contracts;
 using ShopModular.Products.Contracts;
 using ShopModular.Tests.Infrastructure;
+using ShopModular.Users;
 using ShopModular.Users.Contracts;
 
 namespace ShopModular.Tests.Orders;
 
-/// <summary>The order saga by choreography, through the public API, on the monolith's durable local queues.</summary>
-public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IClassFixture<ShopHost>
+/// <summary>The order saga by choreography on the monolith's durable local queues.</summary>
+public sealed class MonolithOrderSagaSpecs(ShopHost monolith) : OrderSagaSpecs(monolith), IClassFixture<ShopHost>;
+
+/// <summary>The same saga specs with each module in its own host and database, the three talking over RabbitMQ.</summary>
+public sealed class SplitOrderSagaSpecs(SplitShop split) : OrderSagaSpecs(split), IClassFixture<SplitShop>;
+
+/// <summary>The order saga by choreography, through the public API, written once for every topology.</summary>
+public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topology)
 {
     [Fact]
     public async Task a_paid_order_completes_and_takes_exactly_its_stock_and_points()
@@ -133,7 +141,7 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         var mug = await AddProductAsync(admin, "Mug", price: 100, stock: 1);
         var customer = await RegisterCustomerAsync();
         var (order, session) = await PlaceAndSettleAsync(customer, Item(mug, 2));
-        await Host.Scenario(s =>
+        await Products.Scenario(s =>
         {
             s.Post.Json(new { quantity = 5 }).ToUrl($"/api/products/{mug.Id}/stock");
             s.WithBearerToken(admin);
@@ -229,7 +237,7 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         Assert.Equal(first!.Id, replay!.Id);
         Assert.Equal("Completed", replay.Status);
         Assert.Single(concurrent.Distinct());
-        Assert.Equal(2, await CountAsync("orders.orders"));
+        Assert.Equal(2, await CountAsync(OrdersModule.Name, "orders.orders"));
     }
 
     [Fact]
@@ -260,24 +268,24 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         var stranger = await RegisterCustomerAsync();
         var (order, _) = await PlaceAndSettleAsync(owner, Item(mug, 1));
 
-        var hidden = await Host.Scenario(s =>
+        var hidden = await Orders.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{order.Id}");
             s.WithBearerToken(stranger.Token);
             s.StatusCodeShouldBe(404);
         });
-        await Host.Scenario(s =>
+        await Orders.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{order.Id}");
             s.StatusCodeShouldBe(401);
         });
-        await Host.Scenario(s =>
+        await Orders.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{order.Id}");
             s.WithBearerToken(admin);
             s.StatusCodeShouldBe(200);
         });
-        var strangersList = await Host.Scenario(s =>
+        var strangersList = await Orders.Scenario(s =>
         {
             s.Get.Url("/api/orders");
             s.WithBearerToken(stranger.Token);
@@ -298,7 +306,7 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         var (second, _) = await PlaceAndSettleAsync(customer, Item(mug, 2));
         await PlaceAndSettleAsync(other, Item(mug, 1));
 
-        var result = await Host.Scenario(s =>
+        var result = await Orders.Scenario(s =>
         {
             s.Get.Url("/api/orders");
             s.WithBearerToken(customer.Token);
@@ -318,7 +326,7 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Host.Scenario(s =>
+        var result = await Orders.Scenario(s =>
         {
             s.Get.Url($"/api/orders?{query}");
             s.WithBearerToken(customer.Token);
@@ -336,7 +344,7 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         var customer = await RegisterCustomerAsync();
         var (before, _) = await PlaceAndSettleAsync(customer, Item(mug, 1));
 
-        await SettleAsync(() => Host.Scenario(s =>
+        await SettleAsync(() => Products.Scenario(s =>
         {
             s.Put.Json(new { price = 250 }).ToUrl($"/api/products/{mug.Id}/price");
             s.WithBearerToken(admin);
@@ -384,7 +392,29 @@ public sealed class OrderSagaSpecs(ShopHost fixture) : OrderingSpec(fixture), IC
         Assert.True(after.Value("shop_order_saga_duration_seconds_count") >= before.Value("shop_order_saga_duration_seconds_count") + 2);
     }
 
-    private async Task<MetricsText> MetricsAsync() => new(await (await Host.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync());
+    [Fact]
+    public async Task a_message_that_always_fails_ends_in_the_dead_letter_store_and_blocks_no_other_order()
+    {
+        var admin = await SignInAsAdminAsync();
+        var mug = await AddProductAsync(admin, "Mug", price: 100, stock: 10);
+        var customer = await RegisterCustomerAsync();
+        var poison = new StockReserved(Guid.NewGuid(), UserId: Guid.NewGuid(), TotalPrice: 100, DateTimeOffset.UtcNow);
+
+        var session = await PublishAndSettleAsync([poison], failOnExceptions: false);
+        var (order, _) = await PlaceAndSettleAsync(customer, Item(mug, 1));
+
+        Assert.NotEmpty(session.MovedToErrorQueue.MessagesOf<StockReserved>());
+        Assert.Equal("Completed", order.Status);
+        // Where an operator finds it: the dead-letter table of the message store in the Users module's database,
+        // with the queue it came from (Orders, which knows no such order either, dead-letters its own copy).
+        var deadLetters = await TestDatabase.QueryAsync(
+            Topology.ConnectionStringOf(UsersModule.Name),
+            "select message_type, received_at from wolverine.wolverine_dead_letters",
+            reader => (Type: reader.GetString(0), Queue: reader.GetString(1)));
+        Assert.Contains(deadLetters, letter => letter.Type == "products.stock-reserved" && letter.Queue.Contains("users", StringComparison.Ordinal));
+    }
+
+    private async Task<MetricsText> MetricsAsync() => new(await (await Orders.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync());
 
     private sealed record MetricsText(string Text)
     {

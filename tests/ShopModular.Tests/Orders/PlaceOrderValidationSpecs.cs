@@ -1,10 +1,11 @@
+using ShopModular.Orders;
 using ShopModular.Orders.Contracts;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Orders;
 
 /// <summary>A bad order is a 400 problem that stores nothing and publishes nothing.</summary>
-public sealed class PlaceOrderValidationSpecs(ShopHost fixture) : OrderingSpec(fixture), IClassFixture<ShopHost>
+public sealed class PlaceOrderValidationSpecs(ShopHost monolith) : OrderingSpec(monolith), IClassFixture<ShopHost>
 {
     public static TheoryData<string, string> InvalidOrders()
     {
@@ -40,7 +41,7 @@ public sealed class PlaceOrderValidationSpecs(ShopHost fixture) : OrderingSpec(f
 
         var session = await SettleAsync(async () =>
         {
-            var result = await SendRawJsonAsync(HttpMethod.Post, "/api/orders", body, 400, customer.Token);
+            var result = await SendRawJsonAsync(Orders, HttpMethod.Post, "/api/orders", body, 400, customer.Token);
             var problem = await ReadProblemAsync(result);
             if (field.Length > 0)
             {
@@ -49,7 +50,7 @@ public sealed class PlaceOrderValidationSpecs(ShopHost fixture) : OrderingSpec(f
         });
 
         Assert.Empty(session.Sent.MessagesOf<OrderPlaced>());
-        Assert.Equal(0, await CountAsync("orders.orders"));
+        Assert.Equal(0, await CountAsync(OrdersModule.Name, "orders.orders"));
     }
 
     [Fact]
@@ -60,7 +61,7 @@ public sealed class PlaceOrderValidationSpecs(ShopHost fixture) : OrderingSpec(f
         var result = await PostOrderAsync(customer, [new { productId = KnownProductId, quantity = 1 }], 400, idempotencyKey: new string('k', 201));
 
         Assert.Contains("Idempotency-Key", (await ReadProblemAsync(result)).Errors!.Keys);
-        Assert.Equal(0, await CountAsync("orders.orders"));
+        Assert.Equal(0, await CountAsync(OrdersModule.Name, "orders.orders"));
     }
 
     [Fact]
@@ -68,13 +69,13 @@ public sealed class PlaceOrderValidationSpecs(ShopHost fixture) : OrderingSpec(f
     {
         await ArrangeKnownProductAndCustomerAsync();
 
-        await Host.Scenario(s =>
+        await Orders.Scenario(s =>
         {
             s.Post.Json(new { items = new[] { new { productId = KnownProductId, quantity = 1 } } }).ToUrl("/api/orders");
             s.StatusCodeShouldBe(401);
         });
 
-        Assert.Equal(0, await CountAsync("orders.orders"));
+        Assert.Equal(0, await CountAsync(OrdersModule.Name, "orders.orders"));
     }
 
     private async Task<Customer> ArrangeKnownProductAndCustomerAsync()

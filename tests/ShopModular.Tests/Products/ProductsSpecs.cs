@@ -1,9 +1,10 @@
+using ShopModular.Products;
 using Alba;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Products;
 
-public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixture<ShopHost>
+public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFixture<ShopHost>
 {
     [Fact]
     public async Task an_administrator_adds_a_product()
@@ -11,7 +12,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var admin = await SignInAsAdminAsync();
 
         IScenarioResult? result = null;
-        await SettleAsync(async () => result = await Host.Scenario(s =>
+        await SettleAsync(async () => result = await Products.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.WithBearerToken(admin);
@@ -27,7 +28,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     [Fact]
     public async Task refuses_to_add_a_product_anonymously()
     {
-        await Host.Scenario(s =>
+        await Products.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.StatusCodeShouldBe(401);
@@ -41,7 +42,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.WithBearerToken(customer.Token);
@@ -72,7 +73,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     {
         var admin = await SignInAsAdminAsync();
 
-        var result = await SendRawJsonAsync(HttpMethod.Post, "/api/products", body, 400, admin);
+        var result = await SendRawJsonAsync(Products, HttpMethod.Post, "/api/products", body, 400, admin);
 
         var problem = await ReadProblemAsync(result);
         if (field.Length > 0)
@@ -112,7 +113,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     [InlineData("page=abc")]
     public async Task rejects_an_invalid_page(string query)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Get.Url($"/api/products?{query}");
             s.StatusCodeShouldBe(400);
@@ -124,7 +125,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     [Fact]
     public async Task answers_404_for_an_unknown_product()
     {
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Get.Url($"/api/products/{Guid.NewGuid()}");
             s.StatusCodeShouldBe(404);
@@ -136,7 +137,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     [Fact]
     public async Task answers_404_for_an_id_that_is_not_a_guid()
     {
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Get.Url("/api/products/not-a-guid");
             s.StatusCodeShouldBe(404);
@@ -152,7 +153,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
         IScenarioResult? result = null;
-        await SettleAsync(async () => result = await Host.Scenario(s =>
+        await SettleAsync(async () => result = await Products.Scenario(s =>
         {
             s.Put.Json(new { price = 1800 }).ToUrl($"/api/products/{product.Id}/price");
             s.WithBearerToken(admin);
@@ -169,7 +170,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Put.Json(new { price = -1 }).ToUrl($"/api/products/{product.Id}/price");
             s.WithBearerToken(admin);
@@ -190,9 +191,9 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
         var httpMethod = new HttpMethod(method);
 
-        await SendRawJsonAsync(httpMethod, $"/api/products/{product.Id}/{route}", body, 401);
-        await SendRawJsonAsync(httpMethod, $"/api/products/{product.Id}/{route}", body, 403, customer.Token);
-        await SendRawJsonAsync(httpMethod, $"/api/products/{Guid.NewGuid()}/{route}", body, 404, admin);
+        await SendRawJsonAsync(Products, httpMethod, $"/api/products/{product.Id}/{route}", body, 401);
+        await SendRawJsonAsync(Products, httpMethod, $"/api/products/{product.Id}/{route}", body, 403, customer.Token);
+        await SendRawJsonAsync(Products, httpMethod, $"/api/products/{Guid.NewGuid()}/{route}", body, 404, admin);
 
         Assert.Equal(product, await GetProductAsync(product.Id));
     }
@@ -203,7 +204,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Post.Json(new { quantity = 5 }).ToUrl($"/api/products/{product.Id}/stock");
             s.WithBearerToken(admin);
@@ -219,7 +220,7 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 0);
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Host.Scenario(s =>
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Products.Scenario(s =>
         {
             s.Post.Json(new { quantity = 3 }).ToUrl($"/api/products/{product.Id}/stock");
             s.WithBearerToken(admin);
@@ -239,14 +240,14 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        await SendRawJsonAsync(HttpMethod.Post, $"/api/products/{product.Id}/stock", body, 400, admin);
+        await SendRawJsonAsync(Products, HttpMethod.Post, $"/api/products/{product.Id}/stock", body, 400, admin);
 
         Assert.Equal(10, (await GetProductAsync(product.Id)).Stock);
     }
 
     private async Task<List<ProductBody>> ListAsync(string url)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Products.Scenario(s =>
         {
             s.Get.Url(url);
             s.StatusCodeShouldBe(200);
@@ -255,5 +256,5 @@ public sealed class ProductsSpecs(ShopHost fixture) : ShopSpec(fixture), IClassF
     }
 
     private async Task<long> CountProductsAsync() =>
-        (await TestDatabase.QueryAsync(Fixture.ConnectionString, "select count(*) from products.products", reader => reader.GetInt64(0)))[0];
+        (await TestDatabase.QueryAsync(Topology.ConnectionStringOf(ProductsModule.Name), "select count(*) from products.products", reader => reader.GetInt64(0)))[0];
 }

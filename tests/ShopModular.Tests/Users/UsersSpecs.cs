@@ -1,13 +1,14 @@
+using ShopModular.Users;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Users;
 
-public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixture<ShopHost>
+public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFixture<ShopHost>
 {
     [Fact]
     public async Task registers_an_account_with_the_initial_points()
     {
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { email = "Ada@Example.org ", password = "correct-horse", name = "Ada" }).ToUrl("/api/users");
             s.StatusCodeShouldBe(201);
@@ -25,7 +26,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         await RegisterCustomerAsync("taken@example.org");
 
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { email = "TAKEN@example.org", password = "another-password", name = "Other" }).ToUrl("/api/users");
             s.StatusCodeShouldBe(409);
@@ -51,7 +52,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     [MemberData(nameof(InvalidRegistrations))]
     public async Task rejects_an_invalid_registration_and_stores_nothing(string body, string field)
     {
-        var result = await SendRawJsonAsync(HttpMethod.Post, "/api/users", body, 400);
+        var result = await SendRawJsonAsync(Users, HttpMethod.Post, "/api/users", body, 400);
 
         var problem = await ReadProblemAsync(result);
         if (field.Length > 0)
@@ -68,7 +69,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     [InlineData("null")]
     public async Task rejects_malformed_json_with_a_problem(string body)
     {
-        var result = await SendRawJsonAsync(HttpMethod.Post, "/api/users", body, 400);
+        var result = await SendRawJsonAsync(Users, HttpMethod.Post, "/api/users", body, 400);
 
         Assert.Equal(400, (await ReadProblemAsync(result)).Status);
         Assert.Equal(1, await CountUsersAsync());
@@ -79,7 +80,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { email = customer.Email.ToUpperInvariant(), password = customer.Password }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(200);
@@ -96,12 +97,12 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var customer = await RegisterCustomerAsync();
 
-        var wrongPassword = await Host.Scenario(s =>
+        var wrongPassword = await Users.Scenario(s =>
         {
             s.Post.Json(new { email = customer.Email, password = "wrong-password" }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(401);
         });
-        var unknownEmail = await Host.Scenario(s =>
+        var unknownEmail = await Users.Scenario(s =>
         {
             s.Post.Json(new { email = "nobody@example.org", password = "wrong-password" }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(401);
@@ -116,7 +117,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     [Fact]
     public async Task rejects_a_token_request_without_a_password()
     {
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { email = "someone@example.org" }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(400);
@@ -130,7 +131,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             s.WithBearerToken(customer.Token);
@@ -149,7 +150,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var token = await SignInAsAdminAsync();
 
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             s.WithBearerToken(token);
@@ -167,7 +168,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     [InlineData("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmVkLXdpdGgtYW5vdGhlci1rZXk")]
     public async Task refuses_the_account_without_a_valid_token(string? token)
     {
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             if (token is not null)
@@ -186,7 +187,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Host.Scenario(s =>
+        var result = await Users.Scenario(s =>
         {
             s.Post.Json(new { amount = 2_500 }).ToUrl("/api/users/me/points");
             s.WithBearerToken(customer.Token);
@@ -202,7 +203,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var customer = await RegisterCustomerAsync();
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Host.Scenario(s =>
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Users.Scenario(s =>
         {
             s.Post.Json(new { amount = 10 }).ToUrl("/api/users/me/points");
             s.WithBearerToken(customer.Token);
@@ -223,7 +224,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     {
         var customer = await RegisterCustomerAsync();
 
-        await SendRawJsonAsync(HttpMethod.Post, "/api/users/me/points", body, 400, customer.Token);
+        await SendRawJsonAsync(Users, HttpMethod.Post, "/api/users/me/points", body, 400, customer.Token);
 
         Assert.Equal(ShopHost.InitialPoints, await PointsOfAsync(customer));
     }
@@ -231,7 +232,7 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     [Fact]
     public async Task refuses_an_anonymous_top_up()
     {
-        await Host.Scenario(s =>
+        await Users.Scenario(s =>
         {
             s.Post.Json(new { amount = 10 }).ToUrl("/api/users/me/points");
             s.StatusCodeShouldBe(401);
@@ -239,5 +240,5 @@ public sealed class UsersSpecs(ShopHost fixture) : ShopSpec(fixture), IClassFixt
     }
 
     private async Task<long> CountUsersAsync() =>
-        (await TestDatabase.QueryAsync(Fixture.ConnectionString, "select count(*) from users.users", reader => reader.GetInt64(0)))[0];
+        (await TestDatabase.QueryAsync(Topology.ConnectionStringOf(UsersModule.Name), "select count(*) from users.users", reader => reader.GetInt64(0)))[0];
 }

@@ -1,0 +1,40 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+
+namespace ShopModular.Tests.Infrastructure;
+
+/// <summary>
+/// The RabbitMQ broker that <c>./shop test</c> starts. Each topology under test gets a virtual host of its own,
+/// so test classes running in parallel never consume each other's messages.
+/// </summary>
+public static class TestBroker
+{
+    /// <summary>Set by <c>./shop test</c>: the broker's AMQP URI (user guest, loopback only).</summary>
+    public const string BrokerVariable = "SHOP_TEST_RABBITMQ";
+
+    /// <summary>Set by <c>./shop test</c>: the broker's management API.</summary>
+    public const string ManagementVariable = "SHOP_TEST_RABBITMQ_MANAGEMENT";
+
+    private static string Variable(string name) =>
+        Environment.GetEnvironmentVariable(name)
+        ?? throw new InvalidOperationException($"{name} is not set: run the specs with ./shop test.");
+
+    /// <summary>A new, empty virtual host; returns the AMQP URI that connects to it.</summary>
+    public static async Task<string> CreateVirtualHostAsync(string purpose)
+    {
+        var name = $"{purpose}-{Guid.NewGuid():N}";
+        using var management = Management();
+        (await management.PutAsync($"api/vhosts/{name}", content: null)).EnsureSuccessStatusCode();
+        (await management.PutAsJsonAsync($"api/permissions/{name}/guest", new { configure = ".*", write = ".*", read = ".*" }))
+            .EnsureSuccessStatusCode();
+        return new UriBuilder(Variable(BrokerVariable)) { Path = "/" + name }.Uri.ToString();
+    }
+
+    private static HttpClient Management()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Variable(ManagementVariable).TrimEnd('/') + "/") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        return client;
+    }
+}
