@@ -34,7 +34,13 @@ internal static class RabbitMqMessaging
             .ConfigureConnection(factory => factory.NetworkRecoveryInterval = 2.Seconds())
             .UseConventionalRouting(NamingSource.FromHandlerType, convention => convention
                 .IncludeTypes(ModuleSubscription.IsContract)
-                .QueueNameForListener(handlerType => queueOfHandler.GetValueOrDefault(handlerType)));
+                .QueueNameForListener(handlerType => queueOfHandler.GetValueOrDefault(handlerType))
+                // Explicitly durable: the global durability policies do not reach endpoints that conventions
+                // create at run time, and an inline sender drops a message the broker refuses while it is down.
+                // Durable, a message stays in this process's outbox until the broker has it, and in the
+                // receiver's inbox until its handler has committed.
+                .ConfigureSending((exchange, _) => exchange.UseDurableOutbox())
+                .ConfigureListeners((queue, _) => queue.UseDurableInbox()));
 
         // Every process declares every module's queue, hosted here or not: a message published before its
         // subscriber first started then waits in the subscriber's queue instead of being dropped by the exchange.

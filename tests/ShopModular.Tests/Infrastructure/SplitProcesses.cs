@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using ShopModular.Orders;
+using ShopModular.Products;
+using ShopModular.Users;
+
+namespace ShopModular.Tests.Infrastructure;
+
+/// <summary>
+/// The split topology as real processes, started exactly as users start it: <c>./shop run --split</c>, with its own
+/// PostgreSQL, RabbitMQ and state folder on free ports. Used by the end-to-end and process-fault specs.
+/// </summary>
+public sealed class SplitProcesses : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly Dictionary<string, int> _ports = [];
+    private Process? _shop;
+
+    public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), $"shop-split-{Guid.NewGuid():N}"[..24]);
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The client of one module's process.</summary>
+    public HttpClient Client(string module) =>
+        new() { BaseAddress = new Uri($"http://127.0.0.1:{_ports[module]}"), Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>The pid of the module's current process (the script starts a new one when it dies).</summary>
+    public int ProcessIdOf(string module) => int.Parse(File.ReadAllText(Path.Combine(StateDirectory, "split", $"{module}.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Runs rabbitmqctl against this topology's broker, for example <c>stop_app</c>.</summary>
+    public Task RabbitMqCtlAsync(params string[] arguments) => RunAsync(Path.Combine(StateDirectory, "rabbitmq", "rabbitmqctl"), arguments);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(StateDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            // PostgreSQL runs as its own user, which must reach its data folder in here.
+            File.SetUnixFileMode(StateDirectory, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+        foreach (var module in new[] { OrdersModule.Name, ProductsModule.Name, UsersModule.Name })
+        {
+            _ports[module] = FreePort();
+        }
+
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "shop"), "run", "--split", "--no-build"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["SHOP_STATE_DIR"] = StateDirectory;
+        start.Environment["SHOP_PG_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_RABBITMQ_PORT"] = FreeBrokerPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_PRODUCTS_PORT"] = _ports[ProductsModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_USERS_PORT"] = _ports[UsersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["Shop__Admin__Password"] = ShopHost.AdminPassword;
+        start.Environment["Shop__Admin__Email"] = ShopHost.AdminEmail;
+        _shop = Process.Start(start)!;
+        var output = Path.Combine(StateDirectory, "shop.log");
+        _ = PumpAsync(_shop.StandardOutput, output);
+        _ = PumpAsync(_shop.StandardError, output);
+
+        var deadline = DateTime.UtcNow + StartTimeout;
+        foreach (var module in _ports.Keys)
+        {
+            using var client = Client(module);
+            while (!await IsReadyAsync(client))
+            {
+                if (_shop.HasExited || DateTime.UtcNow > deadline)
+                {
+                    throw new InvalidOperationException($"./shop run --split did not bring {module} up; see {output}");
+                }
+
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_shop is { HasExited: false })
+        {
+            // Ctrl-C's path: the script stops the module processes, the broker and PostgreSQL it started.
+            await RunAsync("kill", "-INT", _shop.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await _shop.WaitForExitAsync(stopped.Token);
+        }
+
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient client)
+    {
+        try
+        {
+            return (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task RunAsync(string program, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {error}");
+        }
+    }
+
+    private static async Task PumpAsync(StreamReader from, string path)
+    {
+        while (await from.ReadLineAsync() is { } line)
+        {
+            await File.AppendAllTextAsync(path, line + Environment.NewLine);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ShopModular.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("ShopModular.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The broker takes four consecutive ports (AMQP, management, distribution, epmd).</summary>
+    private static int FreeBrokerPort()
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(30_000, 50_000);
+            if (Enumerable.Range(port, 4).All(IsFree))
+            {
+                return port;
+            }
+        }
+
+        throw new InvalidOperationException("No four consecutive free ports found.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

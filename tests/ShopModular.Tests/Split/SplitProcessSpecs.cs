@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using ShopModular.Orders;
+using ShopModular.Products;
+using ShopModular.Tests.Infrastructure;
+using ShopModular.Tests.Orders;
+using ShopModular.Users;
+
+namespace ShopModular.Tests.Split;
+
+/// <summary>
+/// End to end on real processes started by <c>./shop run --split</c>: the saga across three processes, and the
+/// faults a distributed deployment meets: the broker going away, and a module process killed mid-saga.
+/// Nothing can be tracked inside other processes, so these specs wait on what a client sees, polling with a
+/// deadline.
+/// </summary>
+public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<SplitProcesses>
+{
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task a_saga_runs_across_the_three_processes()
+    {
+        var shop = await ShopClient.SignInAsync(processes);
+        var mug = await shop.AddProductAsync("Mug", price: 1_500, stock: 10);
+        var customer = await shop.RegisterAsync();
+
+        var order = await shop.PlaceOrderAsync(customer, mug, quantity: 2);
+        var settled = await shop.SettledAsync(customer, order);
+
+        Assert.Equal("Completed", settled.Status);
+        Assert.Equal(["OrderPlaced", "StockReserved", "PointsDeducted", "OrderCompleted"], settled.Steps);
+        Assert.Equal(8, (await shop.ProductAsync(mug)).Stock);
+        Assert.Equal(ShopHost.InitialPoints - 3_000, await shop.PointsAsync(customer));
+    }
+
+    [Fact]
+    public async Task orders_placed_while_the_broker_is_down_all_complete_once_it_is_back_and_only_once()
+    {
+        var shop = await ShopClient.SignInAsync(processes);
+        var tea = await shop.AddProductAsync("Tea", price: 10, stock: 100);
+        var customer = await shop.RegisterAsync();
+        await shop.SettledAsync(customer, await shop.PlaceOrderAsync(customer, tea, quantity: 1));
+
+        await processes.RabbitMqCtlAsync("stop_app");
+        List<Guid> placed;
+        try
+        {
+            // The outbox keeps each OrderPlaced in the Orders database until the broker takes it.
+            placed = [];
+            for (var i = 0; i < 10; i++)
+            {
+                placed.Add(await shop.PlaceOrderAsync(customer, tea, quantity: 1));
+            }
+        }
+        finally
+        {
+            await processes.RabbitMqCtlAsync("start_app");
+        }
+
+        // Users and Orders each take StockReserved from their own queue, so after the outage Orders may see
+        // PointsDeducted first: the order completes, and the earlier step joins its history, in time order, a moment later.
+        var orders = await Task.WhenAll(placed.Select(id => shop.OrderWhenAsync(customer, id, order => order.Steps.Length == 4)));
+        Assert.All(orders, order => Assert.Equal(["OrderPlaced", "StockReserved", "PointsDeducted", "OrderCompleted"], order.Steps));
+        Assert.Equal(100 - 11, (await shop.ProductAsync(tea)).Stock);
+        Assert.Equal(ShopHost.InitialPoints - (11 * 10), await shop.PointsAsync(customer));
+    }
+
+    [Fact]
+    public async Task a_module_process_killed_mid_saga_comes_back_and_every_order_settles_with_stock_and_points_conserved()
+    {
+        var shop = await ShopClient.SignInAsync(processes);
+        var pen = await shop.AddProductAsync("Pen", price: 100, stock: 15);
+        var buyers = new List<Customer>();
+        for (var i = 0; i < 5; i++)
+        {
+            buyers.Add(await shop.RegisterAsync());
+        }
+
+        await shop.SettledAsync(buyers[0], await shop.PlaceOrderAsync(buyers[0], pen, quantity: 1));
+        var placing = Enumerable.Range(0, 30).Select(async i =>
+        {
+            var buyer = buyers[i % buyers.Count];
+            return (Buyer: buyer, Order: await shop.PlaceOrderAsync(buyer, pen, quantity: 1));
+        }).ToList();
+        var products = processes.ProcessIdOf(ProductsModule.Name);
+        System.Diagnostics.Process.GetProcessById(products).Kill(); // SIGKILL: no chance to finish anything
+        var placed = await Task.WhenAll(placing);
+
+        var orders = await Task.WhenAll(placed.Select(p => shop.SettledAsync(p.Buyer, p.Order)));
+        Assert.NotEqual(products, processes.ProcessIdOf(ProductsModule.Name));
+        var completed = orders.Count(order => order.Status == "Completed");
+        Assert.Equal(14, completed); // 15 pens, one sold before
+        Assert.All(orders.Where(order => order.Status == "Cancelled"), order => Assert.Equal("OutOfStock", order.FailureReason));
+        Assert.All(orders, order => Assert.Equal(order.Steps.Distinct(), order.Steps));
+        Assert.Equal(0, (await shop.ProductAsync(pen)).Stock);
+        var pointsSpent = 0L;
+        foreach (var buyer in buyers)
+        {
+            pointsSpent += ShopHost.InitialPoints - await shop.PointsAsync(buyer);
+        }
+
+        Assert.Equal(15 * 100, pointsSpent);
+    }
+
+    /// <summary>The public API over plain HTTP, each route on its module's process.</summary>
+    private sealed class ShopClient(SplitProcesses processes, string adminToken)
+    {
+        public static async Task<ShopClient> SignInAsync(SplitProcesses processes) =>
+            new(processes, await TokenAsync(processes, ShopHost.AdminEmail, ShopHost.AdminPassword));
+
+        public async Task<Guid> AddProductAsync(string name, long price, int stock)
+        {
+            using var products = processes.Client(ProductsModule.Name);
+            var created = await SendAsync<ProductBody>(products, HttpMethod.Post, "/api/products", adminToken, new { name, price, stock }, HttpStatusCode.Created);
+            return created.Id;
+        }
+
+        public async Task<Customer> RegisterAsync()
+        {
+            using var users = processes.Client(UsersModule.Name);
+            var email = $"customer-{Guid.NewGuid():N}@shop.test";
+            var user = await SendAsync<UserBody>(users, HttpMethod.Post, "/api/users", token: null, new { email, password = "customer-password", name = "Customer" }, HttpStatusCode.Created);
+            return new Customer(user.Id, email, "customer-password", await TokenAsync(processes, email, "customer-password"));
+        }
+
+        /// <summary>Places an order; the catalog reaches Orders by message, so a brand-new product may take a moment.</summary>
+        public async Task<Guid> PlaceOrderAsync(Customer customer, Guid product, int quantity)
+        {
+            using var orders = processes.Client(OrdersModule.Name);
+            var deadline = DateTime.UtcNow + SettleTimeout;
+            while (true)
+            {
+                using var response = await SendRawAsync(orders, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } });
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    return (await response.Content.ReadFromJsonAsync<OrderBody>(SplitProcesses.Json))!.Id;
+                }
+
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                Assert.True(DateTime.UtcNow < deadline, "The product never reached the Orders catalog.");
+                await Task.Delay(100);
+            }
+        }
+
+        /// <summary>The order once it is Completed or Cancelled.</summary>
+        public Task<OrderBody> SettledAsync(Customer customer, Guid order) =>
+            OrderWhenAsync(customer, order, body => body.Status != "Pending");
+
+        public async Task<OrderBody> OrderWhenAsync(Customer customer, Guid order, Func<OrderBody, bool> condition)
+        {
+            using var orders = processes.Client(OrdersModule.Name);
+            var deadline = DateTime.UtcNow + SettleTimeout;
+            while (true)
+            {
+                var body = await SendAsync<OrderBody>(orders, HttpMethod.Get, $"/api/orders/{order}", customer.Token, body: null, HttpStatusCode.OK);
+                if (condition(body))
+                {
+                    return body;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"Order {order} is not there yet after {SettleTimeout}: {string.Join(", ", body.Steps)}.");
+                await Task.Delay(100);
+            }
+        }
+
+        public async Task<ProductBody> ProductAsync(Guid product)
+        {
+            using var products = processes.Client(ProductsModule.Name);
+            return await SendAsync<ProductBody>(products, HttpMethod.Get, $"/api/products/{product}", token: null, body: null, HttpStatusCode.OK);
+        }
+
+        public async Task<long> PointsAsync(Customer customer)
+        {
+            using var users = processes.Client(UsersModule.Name);
+            return (await SendAsync<UserBody>(users, HttpMethod.Get, "/api/users/me", customer.Token, body: null, HttpStatusCode.OK)).Points;
+        }
+
+        private static async Task<string> TokenAsync(SplitProcesses processes, string email, string password)
+        {
+            using var users = processes.Client(UsersModule.Name);
+            return (await SendAsync<TokenBody>(users, HttpMethod.Post, "/api/auth/token", token: null, new { email, password }, HttpStatusCode.OK)).AccessToken;
+        }
+
+        private static async Task<T> SendAsync<T>(HttpClient client, HttpMethod method, string url, string? token, object? body, HttpStatusCode expected)
+        {
+            using var response = await SendRawAsync(client, method, url, token, body);
+            Assert.Equal(expected, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<T>(SplitProcesses.Json))!;
+        }
+
+        private static async Task<HttpResponseMessage> SendRawAsync(HttpClient client, HttpMethod method, string url, string? token, object? body)
+        {
+            using var request = new HttpRequestMessage(method, url);
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            if (body is not null)
+            {
+                request.Content = JsonContent.Create(body, options: SplitProcesses.Json);
+            }
+
+            return await client.SendAsync(request);
+        }
+    }
+}
