@@ -2,15 +2,15 @@ using System.Globalization;
 
 namespace ShopModular.Benchmarks;
 
-/// <summary>CPU seconds used so far by one process and by every PostgreSQL process, from /proc (Linux only).</summary>
-internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds)
+/// <summary>CPU seconds used so far by the API processes, the broker and every PostgreSQL process, from /proc (Linux only).</summary>
+internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds, double BrokerSeconds)
 {
     // USER_HZ is 100 on every Linux the benchmark runs on (getconf CLK_TCK).
     private const double TicksPerSecond = 100;
 
-    public static CpuUsage? Read(int? hostPid)
+    public static CpuUsage? Read(int[] hostPids, int? brokerPid)
     {
-        if (hostPid is null || !OperatingSystem.IsLinux())
+        if (hostPids.Length == 0 || !OperatingSystem.IsLinux())
         {
             return null;
         }
@@ -19,7 +19,10 @@ internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds)
             .Where(directory => int.TryParse(Path.GetFileName(directory), out _))
             .Where(directory => ReadComm(directory) == "postgres")
             .Sum(TicksOf);
-        return new CpuUsage(TicksOf($"/proc/{hostPid}") / TicksPerSecond, postgres / TicksPerSecond);
+        return new CpuUsage(
+            hostPids.Sum(pid => TicksOf($"/proc/{pid}")) / TicksPerSecond,
+            postgres / TicksPerSecond,
+            brokerPid is { } broker ? TicksOf($"/proc/{broker}") / TicksPerSecond : 0);
     }
 
     private static string? ReadComm(string directory)

@@ -5,16 +5,16 @@ using ShopModular.Benchmarks;
 // Drives orders through the public HTTP API and reports the saga's throughput and latency.
 // Usage: ShopModular.Benchmarks --url http://127.0.0.1:5080 --orders 2000 --concurrency 16
 //        [--rate R] [--warmup 300] [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
+//        [--users-url U --products-url P --orders-url O] (split topology: each module's own process)
+//        [--host-pid PID[,PID...]] [--broker-pid PID]
 // Without --rate, C clients place orders back to back (the saga's capacity); with --rate R, orders
 // are placed at R per second (the saga's latency at a load it can sustain). With --host-pid (Linux),
-// it also reports the CPU the host and PostgreSQL spent per order.
+// it also reports the CPU the host processes, PostgreSQL (and with --broker-pid, the broker) spent per order.
 var options = BenchOptions.Parse(args);
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2 })
-{
-    BaseAddress = new Uri(options.Url),
-    Timeout = TimeSpan.FromSeconds(30),
-};
-var api = new ShopApi(http);
+using var usersClient = Client(options.UsersUrl);
+using var productsClient = Client(options.ProductsUrl);
+using var ordersClient = Client(options.OrdersUrl);
+var api = new ShopApi(usersClient, productsClient, ordersClient);
 
 Console.Error.WriteLine($"seeding {options.Products} products and {options.Users} customers ...");
 var adminToken = await api.SignInAsync(options.AdminEmail, options.AdminPassword);
@@ -27,7 +27,7 @@ for (var i = 0; i < options.Products; i++)
 }
 
 var customers = await Task.WhenAll(Enumerable.Range(0, options.Users).Select(i => api.RegisterAsync($"bench-{runId}-{i}@bench.test")));
-// Orders learns prices from Products' events, handled in parallel; wait until its copy has every product.
+// Orders learns of products from Products' events: wait until its copy of the catalog has every product.
 foreach (var product in products)
 {
     await api.WaitUntilOrderableAsync(customers[0].Token, product.Id);
@@ -44,9 +44,9 @@ if (options.Warmup > 0)
 
 var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
 var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
-var cpuBefore = CpuUsage.Read(options.HostPid);
+var cpuBefore = CpuUsage.Read(options.HostPids, options.BrokerPid);
 var run = await PlaceAndSettleAsync(options.Orders);
-var cpuAfter = CpuUsage.Read(options.HostPid);
+var cpuAfter = CpuUsage.Read(options.HostPids, options.BrokerPid);
 if (run is null)
 {
     return 1;
@@ -72,12 +72,15 @@ Console.WriteLine(string.Create(invariant, $"saga latency ms     p50 {Percentile
 Console.WriteLine($"conservation        stock sold {stockSold} = stock taken {stockBefore - stockAfter}; points paid {pointsPaid} = points taken {pointsBefore - pointsAfter}: {(conserved ? "OK" : "VIOLATED")}");
 if (cpuBefore is not null && cpuAfter is not null)
 {
-    // Where the time goes (Linux): CPU of the host process and of all PostgreSQL processes during the measured run.
+    // Where the time goes (Linux): CPU of the host processes, all PostgreSQL processes and the broker during the measured run.
     Console.WriteLine(string.Create(invariant,
-        $"CPU per order       host {(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} ms, PostgreSQL {(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} ms"));
+        $"CPU per order       host {(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} ms, PostgreSQL {(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} ms, broker {(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1} ms"));
 }
 
-Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}"));
+var cpu = cpuBefore is not null && cpuAfter is not null
+    ? string.Create(invariant, $" host_cpu_ms={(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} postgres_cpu_ms={(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} broker_cpu_ms={(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1}")
+    : string.Empty;
+Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}{cpu}"));
 return conserved && completed.Count == ours.Count ? 0 : 1;
 
 // Places `count` orders (paced when --rate is set), then waits until every one is terminal;
@@ -152,6 +155,9 @@ async Task<(List<Order> Orders, DateTimeOffset Started, TimeSpan PlacedIn)?> Pla
     Console.Error.WriteLine();
     return (placedOrders.Select(p => finished[p.OrderId]).ToList(), started, placedIn);
 }
+
+HttpClient Client(string url) =>
+    new(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2 }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
 
 static double Percentile(double[] sorted, int percentile) =>
     sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];

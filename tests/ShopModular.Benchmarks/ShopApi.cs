@@ -6,7 +6,13 @@ using System.Text.Json;
 
 namespace ShopModular.Benchmarks;
 
-internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int Rate, int Warmup, int Users, int Products, string AdminEmail, string AdminPassword, int? HostPid)
+/// <param name="Url">Where the whole API is; the per-module URLs, when given, override it (split topology).</param>
+/// <param name="HostPids">The processes serving the API, whose CPU time is reported (Linux).</param>
+/// <param name="BrokerPid">The message broker's process, whose CPU time is reported too when given.</param>
+internal sealed record BenchOptions(
+    string Url, string UsersUrl, string ProductsUrl, string OrdersUrl,
+    int Orders, int Concurrency, int Rate, int Warmup, int Users, int Products,
+    string AdminEmail, string AdminPassword, int[] HostPids, int? BrokerPid)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -18,8 +24,12 @@ internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int
 
         int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
+        var url = Value("--url", "http://127.0.0.1:5080");
         return new BenchOptions(
-            Value("--url", "http://127.0.0.1:5080"),
+            url,
+            Value("--users-url", url),
+            Value("--products-url", url),
+            Value("--orders-url", url),
             Number("--orders", 2000),
             Number("--concurrency", 16),
             Number("--rate", 0),
@@ -28,7 +38,8 @@ internal sealed record BenchOptions(string Url, int Orders, int Concurrency, int
             Number("--products", 20),
             Value("--admin-email", "admin@shopmodular.local"),
             Value("--admin-password", "admin-dev-password"),
-            Value("--host-pid", "") is { Length: > 0 } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null);
+            [.. Value("--host-pid", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(pid => int.Parse(pid, CultureInfo.InvariantCulture))],
+            Value("--broker-pid", "") is { Length: > 0 } broker ? int.Parse(broker, CultureInfo.InvariantCulture) : null);
     }
 }
 
@@ -42,14 +53,14 @@ internal sealed record OrderItem(Guid ProductId, int Quantity, long UnitPrice);
 
 internal sealed record Order(Guid Id, string Status, long TotalPrice, OrderItem[] Items, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>The few calls of the public API the benchmark needs.</summary>
-internal sealed class ShopApi(HttpClient http)
+/// <summary>The few calls of the public API the benchmark needs, each sent to the module that serves it.</summary>
+internal sealed class ShopApi(HttpClient users, HttpClient products, HttpClient orders)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<string> SignInAsync(string email, string password)
     {
-        using var response = await http.PostAsJsonAsync("/api/auth/token", new { email, password });
+        using var response = await users.PostAsJsonAsync("/api/auth/token", new { email, password });
         await EnsureAsync(response, "sign in");
         return (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("accessToken").GetString()!;
     }
@@ -57,7 +68,7 @@ internal sealed class ShopApi(HttpClient http)
     public async Task<Customer> RegisterAsync(string email)
     {
         const string password = "bench-password";
-        using var response = await http.PostAsJsonAsync("/api/users", new { email, password, name = "Bench" });
+        using var response = await users.PostAsJsonAsync("/api/users", new { email, password, name = "Bench" });
         await EnsureAsync(response, "register");
         return new Customer(email, await SignInAsync(email, password));
     }
@@ -66,19 +77,19 @@ internal sealed class ShopApi(HttpClient http)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/products") { Content = JsonContent.Create(new { name, price, stock }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
-        using var response = await http.SendAsync(request);
+        using var response = await products.SendAsync(request);
         await EnsureAsync(response, "create product");
         return (await response.Content.ReadFromJsonAsync<Product>(Json))!;
     }
 
     public async Task<Product> GetProductAsync(Guid id) =>
-        (await http.GetFromJsonAsync<Product>($"/api/products/{id}", Json))!;
+        (await products.GetFromJsonAsync<Product>($"/api/products/{id}", Json))!;
 
     public async Task<long> PointsAsync(string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users/me");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await http.SendAsync(request);
+        using var response = await users.SendAsync(request);
         await EnsureAsync(response, "read points");
         return (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("points").GetInt64();
     }
@@ -87,7 +98,7 @@ internal sealed class ShopApi(HttpClient http)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders") { Content = JsonContent.Create(new { items }) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await http.SendAsync(request);
+        using var response = await orders.SendAsync(request);
         await EnsureAsync(response, "place order");
         return (await response.Content.ReadFromJsonAsync<Order>(Json))!.Id;
     }
@@ -99,32 +110,39 @@ internal sealed class ShopApi(HttpClient http)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/orders?page={page}&pageSize=100");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request);
+            using var response = await orders.SendAsync(request);
             await EnsureAsync(response, "list orders");
-            var orders = (await response.Content.ReadFromJsonAsync<List<Order>>(Json))!;
-            all.AddRange(orders);
-            if (orders.Count < 100)
+            var onPage = (await response.Content.ReadFromJsonAsync<List<Order>>(Json))!;
+            all.AddRange(onPage);
+            if (onPage.Count < 100)
             {
                 return all;
             }
         }
     }
 
-    /// <summary>Places nothing: asks with an invalid quantity until the product is known (400 names the quantity, not the product).</summary>
+    /// <summary>
+    /// Orders learns of products through Products' events: places one real order of the product (before the
+    /// measured run, so the figures leave it out) as soon as Orders stops answering that it knows no such product.
+    /// </summary>
     public async Task WaitUntilOrderableAsync(string token, Guid productId)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        for (var attempt = 0; attempt < 600; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
             {
-                Content = JsonContent.Create(new { items = new[] { new { productId, quantity = 0 } } }),
+                Content = JsonContent.Create(new { items = new[] { new { productId, quantity = 1 } } }),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.StatusCode == HttpStatusCode.BadRequest && !body.Contains("productId", StringComparison.Ordinal))
+            using var response = await orders.SendAsync(request);
+            if (response.IsSuccessStatusCode)
             {
                 return;
+            }
+
+            if (response.StatusCode != HttpStatusCode.BadRequest)
+            {
+                await EnsureAsync(response, "probe the catalog");
             }
 
             await Task.Delay(50);

@@ -97,4 +97,22 @@ public sealed class HostingSwitchSpecs(SingleModuleHosts hosts) : IClassFixture<
         Assert.Equal([hosted], databases);
         Assert.Equal([hosted], handlerModules);
     }
+
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public void listens_only_on_its_own_modules_queues(string hosted)
+    {
+        var (host, _) = hosts.For(hosted);
+        var runtime = host.Services.GetRequiredService<IWolverineRuntime>();
+
+        // Every process declares every module's queues (so none misses a message), but reads only its own.
+        var queues = runtime.Endpoints.ActiveListeners()
+            .Select(listener => listener.Uri)
+            .Where(uri => uri.Scheme == "rabbitmq" && !uri.AbsolutePath.Contains("wolverine.", StringComparison.Ordinal))
+            .Select(uri => uri.Segments[^1])
+            .ToList();
+
+        Assert.NotEmpty(queues);
+        Assert.All(queues, queue => Assert.StartsWith(hosted + ".", queue, StringComparison.Ordinal));
+    }
 }

@@ -22,7 +22,7 @@ public sealed class EveryDeliveryHandled : ITrackedCondition
 
     private readonly object _lock = new();
     private readonly Dictionary<Guid, int> _expectedDeliveries = [];
-    private readonly HashSet<(Guid Envelope, Guid Node)> _handled = [];
+    private readonly HashSet<(Guid Envelope, Guid Node, Uri? Queue)> _handled = [];
 
     public void Record(EnvelopeRecord record)
     {
@@ -39,7 +39,7 @@ public sealed class EveryDeliveryHandled : ITrackedCondition
                     _expectedDeliveries[envelope.Id] = SubscribersOf.GetValueOrDefault(envelope.MessageType ?? string.Empty);
                     break;
                 case MessageEventType.MessageSucceeded or MessageEventType.MovedToErrorQueue or MessageEventType.Discarded:
-                    _handled.Add((envelope.Id, record.UniqueNodeId));
+                    _handled.Add((envelope.Id, record.UniqueNodeId, envelope.Destination));
                     break;
             }
         }

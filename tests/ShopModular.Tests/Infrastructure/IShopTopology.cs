@@ -17,6 +17,9 @@ public interface IShopTopology
 
     IReadOnlyList<IAlbaHost> Hosts { get; }
 
+    /// <summary>Whether the modules' messages travel through RabbitMQ rather than local queues.</summary>
+    bool OverBroker { get; }
+
     /// <summary>Empties every module's tables and message store, then seeds the administrator again.</summary>
     Task ResetAsync();
 }

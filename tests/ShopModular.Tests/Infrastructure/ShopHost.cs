@@ -20,9 +20,9 @@ public class ShopHost : IShopTopology, IAsyncLifetime
     public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
     public const long InitialPoints = 10_000;
 
-    public IAlbaHost Host { get; private set; } = null!;
+    public IAlbaHost Host { get; protected set; } = null!;
 
-    public string ConnectionString { get; private set; } = null!;
+    public string ConnectionString { get; protected set; } = null!;
 
     /// <summary>The value of <c>Shop:Modules</c> for this host; null hosts every module.</summary>
     protected virtual string? Modules => null;
@@ -31,11 +31,13 @@ public class ShopHost : IShopTopology, IAsyncLifetime
 
     public IReadOnlyList<IAlbaHost> Hosts => [Host];
 
+    public virtual bool OverBroker => false;
+
     public IAlbaHost HostOf(string module) => Host;
 
     public string ConnectionStringOf(string module) => ConnectionString;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync(Purpose);
         Host = await StartAsync(ConnectionString, Modules);
@@ -101,5 +103,21 @@ public class ShopHost : IShopTopology, IAsyncLifetime
         {
             await Host.DisposeAsync();
         }
+    }
+}
+
+/// <summary>The monolith with <c>Shop:Messaging:Transport=RabbitMq</c>: every module in one host, every message through the broker.</summary>
+public sealed class ShopHostOverBroker : ShopHost
+{
+    public override bool OverBroker => true;
+
+    protected override string Purpose => "monolith_broker";
+
+    public override async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync(Purpose);
+        var broker = await TestBroker.CreateVirtualHostAsync(Purpose);
+        Host = await StartAsync(ConnectionString, Modules, broker: broker, configure: builder =>
+            builder.UseSetting("Shop:Messaging:Transport", "RabbitMq"));
     }
 }

@@ -60,7 +60,7 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
     {
         var hosts = Topology.Hosts;
         var tracking = hosts[0].TrackActivity().Timeout(SagaTimeout);
-        if (hosts.Count > 1)
+        if (Topology.OverBroker)
         {
             tracking = tracking.AlsoTrack([.. hosts.Skip(1)]).IncludeExternalTransports().WaitForCondition(new EveryDeliveryHandled());
         }

@@ -17,6 +17,8 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
 
     public IReadOnlyList<IAlbaHost> Hosts => [.. _modules.Values.Select(module => module.Host)];
 
+    public bool OverBroker => true;
+
     public IAlbaHost HostOf(string module) => _modules[module].Host;
 
     public string ConnectionStringOf(string module) => _modules[module].ConnectionString;

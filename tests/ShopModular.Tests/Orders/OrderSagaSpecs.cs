@@ -13,6 +13,9 @@ public sealed class MonolithOrderSagaSpecs(ShopHost monolith) : OrderSagaSpecs(m
 /// <summary>The same saga specs with each module in its own host and database, the three talking over RabbitMQ.</summary>
 public sealed class SplitOrderSagaSpecs(SplitShop split) : OrderSagaSpecs(split), IClassFixture<SplitShop>;
 
+/// <summary>The monolith forced onto the broker (<c>Shop:Messaging:Transport=RabbitMq</c>): one host, every message through RabbitMQ.</summary>
+public sealed class BrokeredMonolithOrderSagaSpecs(ShopHostOverBroker monolith) : OrderSagaSpecs(monolith), IClassFixture<ShopHostOverBroker>;
+
 /// <summary>The order saga by choreography, through the public API, written once for every topology.</summary>
 public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topology)
 {

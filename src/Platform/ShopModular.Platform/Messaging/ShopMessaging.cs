@@ -56,9 +56,7 @@ public static class ShopMessagingExtensions
     {
         var settings = builder.Configuration.GetSection(MessagingSettings.Section).Get<MessagingSettings>() ?? new MessagingSettings();
         var brokerConnectionString = UsesBroker(settings.Transport, hosted, available)
-            ? builder.Configuration.GetConnectionString(RabbitMqMessaging.ConnectionStringName) ?? throw new InvalidOperationException(
-                $"This process hosts {string.Join(", ", hosted.Select(module => module.Name))} and sends messages through RabbitMQ: " +
-                $"set ConnectionStrings:{RabbitMqMessaging.ConnectionStringName} (for example amqp://user:password@host:5672/).")
+            ? BrokerConnectionString(builder.Configuration, hosted)
             : null;
 
         builder.Host.UseWolverine(options =>
@@ -110,6 +108,16 @@ public static class ShopMessagingExtensions
                 .Then.MoveToErrorQueue();
         });
         return builder;
+    }
+
+    private static string BrokerConnectionString(IConfiguration configuration, IReadOnlyList<ShopModule> hosted)
+    {
+        var connectionString = configuration.GetConnectionString(RabbitMqMessaging.ConnectionStringName);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"This process hosts {string.Join(", ", hosted.Select(module => module.Name))} and sends messages through RabbitMQ: " +
+                $"set ConnectionStrings:{RabbitMqMessaging.ConnectionStringName} (for example amqp://user:password@host:5672/).")
+            : connectionString;
     }
 
     private static bool UsesBroker(MessageTransport transport, IReadOnlyList<ShopModule> hosted, IReadOnlyList<ShopModule> available)
