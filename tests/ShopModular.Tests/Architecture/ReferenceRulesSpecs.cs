@@ -62,6 +62,7 @@ public sealed class ReferenceRulesSpecs
         {
             "ShopModular.Host" => ["ShopModular.Platform", .. modules],
             "ShopModular.Gateway" => ["ShopModular.Platform"],
+            "ShopModular.Registry" => [],
             "ShopModular.Platform" => [],
             _ when project.EndsWith(".Contracts", StringComparison.Ordinal) => [],
             _ when modules.Contains(project) => ["ShopModular.Platform", .. contracts],

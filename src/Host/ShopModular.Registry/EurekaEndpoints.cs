@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ShopModular.Registry;
+
+/// <summary>The Eureka REST API under <c>/eureka</c> and <c>/eureka/v2</c> (protocol notes, 1.1 and 1.2).</summary>
+public static class EurekaEndpoints
+{
+    public static void MapEureka(this IEndpointRouteBuilder routes)
+    {
+        foreach (var prefix in new[] { "/eureka", "/eureka/v2" })
+        {
+            var eureka = routes.MapGroup(prefix);
+            eureka.MapPost("/apps/{app}", RegisterAsync);
+            eureka.MapPut("/apps/{app}/{id}", (string app, string id, long? lastDirtyTimestamp, EurekaRegistry registry) =>
+                registry.Renew(app, id, lastDirtyTimestamp) ? Results.Ok() : Results.NotFound());
+            eureka.MapDelete("/apps/{app}/{id}", (string app, string id, EurekaRegistry registry) =>
+                registry.Cancel(app, id) ? Results.Ok() : Results.NotFound());
+            eureka.MapGet("/apps", (HttpRequest request, EurekaRegistry registry) => Document(request, registry.Applications()));
+            eureka.MapGet("/apps/delta", (HttpRequest request, EurekaRegistry registry) => Document(request, registry.Delta()));
+            eureka.MapGet("/apps/{app}", (string app, HttpRequest request, EurekaRegistry registry) =>
+                registry.Application(app) is { } application ? Document(request, new JsonObject { ["application"] = application }) : Results.NotFound());
+            eureka.MapGet("/apps/{app}/{id}", (string app, string id, HttpRequest request, EurekaRegistry registry) =>
+                registry.Instance(app, id) is { } instance ? Document(request, new JsonObject { ["instance"] = instance }) : Results.NotFound());
+            eureka.MapGet("/instances/{id}", (string id, HttpRequest request, EurekaRegistry registry) =>
+                registry.Instance(app: null, id) is { } instance ? Document(request, new JsonObject { ["instance"] = instance }) : Results.NotFound());
+            // Like the genuine server, an unknown VIP is an empty list rather than a 404.
+            eureka.MapGet("/vips/{vip}", (string vip, HttpRequest request, EurekaRegistry registry) =>
+                Document(request, registry.Applications(instance => string.Equals(instance.VipAddress, vip, StringComparison.OrdinalIgnoreCase))));
+            eureka.MapGet("/svips/{svip}", (string svip, HttpRequest request, EurekaRegistry registry) =>
+                Document(request, registry.Applications(instance => string.Equals(instance.SecureVipAddress, svip, StringComparison.OrdinalIgnoreCase))));
+        }
+    }
+
+    private static async Task<IResult> RegisterAsync(string app, HttpRequest request, EurekaRegistry registry)
+    {
+        if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            // The genuine server also reads XML registrations; every client we serve (ours, eureka-js-client) sends JSON.
+            return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        JsonObject? instance;
+        try
+        {
+            instance = (await JsonNode.ParseAsync(request.Body))?["instance"] as JsonObject;
+        }
+        catch (JsonException)
+        {
+            instance = null;
+        }
+
+        if (instance is null)
+        {
+            return Results.Text("Missing instance", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        // 204 and no body: eureka-js-client accepts exactly that.
+        return registry.Register(app, instance) is { } problem
+            ? Results.Text(problem, statusCode: StatusCodes.Status400BadRequest)
+            : Results.NoContent();
+    }
+
+    /// <summary>JSON only when the Accept header asks for it; XML otherwise, a missing header included.</summary>
+    private static IResult Document(HttpRequest request, JsonObject document) =>
+        request.Headers.Accept.ToString().Contains("json", StringComparison.OrdinalIgnoreCase)
+            ? Results.Text(document.ToJsonString(), "application/json")
+            : Results.Text(EurekaXml.From(document).ToString(System.Xml.Linq.SaveOptions.DisableFormatting), "application/xml");
+}

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+using Alba;
+using ShopModular.Registry;
+
+namespace ShopModular.Tests.Discovery;
+
+/// <summary>The development registry answers as the genuine Eureka server does (protocol notes, section 1).</summary>
+public sealed class RegistrySpecs : IAsyncLifetime
+{
+    private IAlbaHost _registry = null!;
+
+    public async Task InitializeAsync() =>
+        _registry = await AlbaHost.For<EurekaRegistry>(builder =>
+        {
+            builder.UseSetting("Registry:EvictionInterval", "00:00:00.100");
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        });
+
+    public async Task DisposeAsync() => await _registry.DisposeAsync();
+
+    [Fact]
+    public async Task a_registered_instance_is_listed_in_json_with_the_genuine_shapes()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        var apps = await GetJsonAsync("/eureka/apps");
+
+        var applications = apps["applications"]!;
+        Assert.Equal("UP_1_", applications["apps__hashcode"]!.GetValue<string>());
+        var instance = applications["application"]![0]!["instance"]![0]!;
+        Assert.Equal("ORDERS", applications["application"]![0]!["name"]!.GetValue<string>());
+        Assert.Equal("h1:orders:5001", instance["instanceId"]!.GetValue<string>());
+        Assert.Equal(5001, instance["port"]!["$"]!.GetValue<long>());
+        Assert.Equal("true", instance["port"]!["@enabled"]!.GetValue<string>());
+        Assert.Equal("9100", instance["metadata"]!["prometheus.port"]!.GetValue<string>());
+        Assert.Equal(1, instance["leaseInfo"]!["durationInSecs"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task answers_in_xml_when_the_client_does_not_ask_for_json()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        var result = await _registry.Scenario(s => s.Get.Url("/eureka/apps"));
+
+        Assert.StartsWith("application/xml", result.Context.Response.ContentType, StringComparison.Ordinal);
+        var xml = XDocument.Parse(await result.ReadAsTextAsync()).Root!;
+        Assert.Equal("applications", xml.Name.LocalName);
+        Assert.Equal("UP_1_", xml.Element("apps__hashcode")!.Value);
+        var instance = xml.Element("application")!.Element("instance")!;
+        Assert.Equal("5001", instance.Element("port")!.Value);
+        Assert.Equal("true", instance.Element("port")!.Attribute("enabled")!.Value);
+        Assert.Equal("MyOwn", instance.Element("dataCenterInfo")!.Element("name")!.Value);
+        Assert.Equal("9100", instance.Element("metadata")!.Element("prometheus.port")!.Value);
+        Assert.Equal("local", instance.Element("metadata")!.Element("zone__name")!.Value); // XStream's escaping
+    }
+
+    [Theory]
+    [InlineData("hostName", "Missing hostname")]
+    [InlineData("ipAddr", "Missing ip address")]
+    [InlineData("dataCenterInfo", "Missing dataCenterInfo")]
+    public async Task rejects_a_registration_without_a_required_field_as_the_genuine_server_does(string field, string message)
+    {
+        var instance = Instance("orders", "h1:orders:5001", 5001);
+        instance.Remove(field);
+
+        var result = await _registry.Scenario(s =>
+        {
+            s.Post.Json(new JsonObject { ["instance"] = instance }).ToUrl("/eureka/apps/ORDERS");
+            s.StatusCodeShouldBe(400);
+        });
+
+        Assert.Equal(message, await result.ReadAsTextAsync());
+        Assert.Equal(string.Empty, (await GetJsonAsync("/eureka/apps"))["applications"]!["apps__hashcode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task rejects_a_registration_for_another_application()
+    {
+        var result = await _registry.Scenario(s =>
+        {
+            s.Post.Json(new JsonObject { ["instance"] = Instance("orders", "h1:orders:5001", 5001) }).ToUrl("/eureka/apps/PRODUCTS");
+            s.StatusCodeShouldBe(400);
+        });
+
+        Assert.Equal("Mismatched appName, expecting PRODUCTS but was ORDERS", await result.ReadAsTextAsync());
+    }
+
+    [Fact]
+    public async Task a_heartbeat_for_an_unknown_instance_is_404_so_the_client_registers_again()
+    {
+        await _registry.Scenario(s =>
+        {
+            s.Put.Url("/eureka/apps/ORDERS/nobody:orders:1?status=UP&lastDirtyTimestamp=1");
+            s.StatusCodeShouldBe(404);
+        });
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await _registry.Scenario(s =>
+        {
+            s.Put.Url("/eureka/apps/ORDERS/h1:orders:5001?status=UP");
+            s.StatusCodeShouldBe(200);
+        });
+    }
+
+    [Fact]
+    public async Task a_cancelled_instance_leaves_and_the_delta_says_so()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await RegisterAsync("orders", "h2:orders:5002", port: 5002);
+
+        await _registry.Scenario(s =>
+        {
+            s.Delete.Url("/eureka/apps/ORDERS/h1:orders:5001");
+            s.StatusCodeShouldBe(200);
+        });
+        await _registry.Scenario(s =>
+        {
+            s.Delete.Url("/eureka/apps/ORDERS/h1:orders:5001");
+            s.StatusCodeShouldBe(404);
+        });
+
+        var delta = (await GetJsonAsync("/eureka/apps/delta"))["applications"]!;
+        var changes = delta["application"]![0]!["instance"]!.AsArray()
+            .Select(instance => (instance!["instanceId"]!.GetValue<string>(), instance["actionType"]!.GetValue<string>()));
+        Assert.Equal("UP_1_", delta["apps__hashcode"]!.GetValue<string>());
+        Assert.Equal([("h1:orders:5001", "ADDED"), ("h2:orders:5002", "ADDED"), ("h1:orders:5001", "DELETED")], changes);
+    }
+
+    [Fact]
+    public async Task an_instance_that_stops_renewing_is_evicted_when_its_lease_lapses()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        // Lease of one second, eviction every 100 ms: bounded polling on what a client would see.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await GetJsonAsync("/eureka/apps"))["applications"]!["application"]!.AsArray().Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The lapsed lease was never evicted.");
+            await Task.Delay(100);
+        }
+
+        await _registry.Scenario(s =>
+        {
+            s.Get.Url("/eureka/apps/ORDERS");
+            s.StatusCodeShouldBe(404);
+        });
+    }
+
+    private async Task RegisterAsync(string app, string id, int port) =>
+        await _registry.Scenario(s =>
+        {
+            s.Post.Json(new JsonObject { ["instance"] = Instance(app, id, port) }).ToUrl($"/eureka/apps/{app.ToUpperInvariant()}");
+            s.StatusCodeShouldBe((int)HttpStatusCode.NoContent);
+        });
+
+    private async Task<JsonNode> GetJsonAsync(string url)
+    {
+        var result = await _registry.Scenario(s =>
+        {
+            s.Get.Url(url);
+            s.WithRequestHeader("Accept", "application/json");
+        });
+        return JsonNode.Parse(await result.ReadAsTextAsync())!;
+    }
+
+    private static JsonObject Instance(string app, string id, int port) => new()
+    {
+        ["instanceId"] = id,
+        ["hostName"] = id.Split(':')[0],
+        ["app"] = app.ToUpperInvariant(),
+        ["ipAddr"] = "127.0.0.1",
+        ["status"] = "UP",
+        ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = true },
+        ["securePort"] = new JsonObject { ["$"] = 443, ["@enabled"] = false },
+        ["vipAddress"] = app,
+        ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+        ["leaseInfo"] = new JsonObject { ["renewalIntervalInSecs"] = 1, ["durationInSecs"] = 1 },
+        ["metadata"] = new JsonObject { ["prometheus.port"] = "9100", ["zone_name"] = "local" },
+    };
+}
