@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Architecture;
 
@@ -72,7 +73,7 @@ public sealed class ReferenceRulesSpecs
 
     private static IEnumerable<(string Name, string[] References)> SourceProjects()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         return Directory.EnumerateFiles(Path.Combine(root, "src"), "*.csproj", SearchOption.AllDirectories)
             .Select(path => (
                 Name: Path.GetFileNameWithoutExtension(path),
@@ -80,16 +81,5 @@ public sealed class ReferenceRulesSpecs
                     .Select(reference => Path.GetFileNameWithoutExtension(reference.Attribute("Include")!.Value.Replace('\\', '/')))
                     .ToArray()))
             .OrderBy(project => project.Name);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ShopModular.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("ShopModular.sln not found above the test binaries.");
     }
 }

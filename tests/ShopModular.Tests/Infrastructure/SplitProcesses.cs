@@ -43,16 +43,16 @@ public sealed class SplitProcesses : IAsyncLifetime
         }
         foreach (var module in new[] { OrdersModule.Name, ProductsModule.Name, UsersModule.Name })
         {
-            _ports[module] = FreePort();
+            _ports[module] = Repository.FreePort();
         }
 
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "shop"), "run", "--split", "--no-build"])
+        var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root(), "shop"), "run", "--split", "--no-build"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
-        start.Environment["SHOP_PG_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_PG_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_RABBITMQ_PORT"] = FreeBrokerPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_PRODUCTS_PORT"] = _ports[ProductsModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -122,24 +122,6 @@ public sealed class SplitProcesses : IAsyncLifetime
         {
             await File.AppendAllTextAsync(path, line + Environment.NewLine);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ShopModular.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("ShopModular.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The broker takes four consecutive ports (AMQP, management, distribution, epmd).</summary>

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ShopModular.Tests.Infrastructure;
+
+namespace ShopModular.Tests.Discovery;
+
+/// <summary>
+/// Compatibility with an independent Eureka client: eureka-js-client (npm) registers with our registry,
+/// heartbeats, finds an instance registered after its first full fetch (so through a delta), and deregisters.
+/// The registry runs as a real process, as in <c>./shop run --split</c>; the peer is installed by <c>./shop test</c>.
+/// </summary>
+public sealed class EurekaJsClientSpecs : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly int _port = Repository.FreePort();
+    private Process _registry = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ShopModular.Registry.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
+        start.Environment["Registry__EvictionInterval"] = "00:00:00.500";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        _registry = Process.Start(start)!;
+        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
+        _client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!await AnswersAsync("/health"))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !_registry.HasExited, "The registry did not start.");
+            await Task.Delay(100);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _client.Dispose();
+        if (!_registry.HasExited)
+        {
+            _registry.Kill();
+        }
+
+        _registry.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task eureka_js_client_registers_heartbeats_finds_our_instance_and_deregisters()
+    {
+        var ours = new JsonObject
+        {
+            ["instanceId"] = "127.0.0.1:orders:5081",
+            ["hostName"] = "127.0.0.1",
+            ["app"] = "ORDERS",
+            ["ipAddr"] = "127.0.0.1",
+            ["status"] = "UP",
+            ["port"] = new JsonObject { ["$"] = 5081, ["@enabled"] = "true" },
+            ["vipAddress"] = "orders",
+            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+        };
+        using var peer = StartPeer(lookFor: "ORDERS");
+        await ExpectAsync(peer, "registered");
+        // Registered after the peer's first full fetch, so the peer learns of it from a delta.
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.PostAsJsonAsync("/eureka/apps/ORDERS", new JsonObject { ["instance"] = ours })).StatusCode);
+        var found = await ExpectAsync(peer, "found");
+        var registered = await PeerRegistrationAsync();
+        var firstRenewal = registered!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>();
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await PeerRegistrationAsync())!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>() == firstRenewal)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The peer's heartbeats never renewed its lease.");
+            await Task.Delay(100);
+        }
+
+        await peer.StandardInput.WriteLineAsync("stop");
+        await ExpectAsync(peer, "stopped");
+
+        Assert.Equal(["127.0.0.1:orders:5081"], found["instances"]!.AsArray().Select(id => id!.GetValue<string>()));
+        Assert.Equal("UP", registered["status"]!.GetValue<string>());
+        Assert.Equal("JSPEER", registered["app"]!.GetValue<string>());
+        Assert.Null(await PeerRegistrationAsync());
+    }
+
+    private async Task<JsonNode?> PeerRegistrationAsync()
+    {
+        using var response = await _client.GetAsync("/eureka/apps/JSPEER/peer-host:jspeer:7001");
+        return response.StatusCode == HttpStatusCode.NotFound ? null : JsonNode.Parse(await response.Content.ReadAsStringAsync())!["instance"];
+    }
+
+    private Process StartPeer(string lookFor)
+    {
+        var peers = Path.Combine(Repository.Root(), "tests", "peers");
+        return Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "eureka-js-peer.js"), "127.0.0.1", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), lookFor])
+        {
+            WorkingDirectory = peers,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+    }
+
+    /// <summary>The peer's next JSON line, which must report <paramref name="expected"/>.</summary>
+    private static async Task<JsonNode> ExpectAsync(Process peer, string expected)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        while (await peer.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith('{') && JsonNode.Parse(line) is { } report)
+            {
+                Assert.Equal(expected, report["event"]!.GetValue<string>());
+                return report;
+            }
+        }
+
+        throw new InvalidOperationException($"The peer ended before '{expected}': {await peer.StandardError.ReadToEndAsync()}");
+    }
+
+    private async Task<bool> AnswersAsync(string path)
+    {
+        try
+        {
+            return (await _client.GetAsync(path)).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+}
