@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Scalar.AspNetCore;
 using Microsoft.AspNetCore.Routing;
+using ShopModular.Platform.Discovery;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Http;
 using ShopModular.Platform.Messaging;
@@ -62,6 +63,8 @@ public static class ShopPlatform
 
         var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
         builder.AddShopMessaging(serviceName, connectionStrings[0], hosted, available);
+        var splitMode = hosted.Count < available.Length;
+        builder.AddShopDiscovery(appName: hosted.Count == 1 ? hosted[0].Name : serviceName, splitMode);
         return hosted;
     }
 

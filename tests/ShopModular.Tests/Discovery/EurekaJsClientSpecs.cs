@@ -11,46 +11,9 @@ namespace ShopModular.Tests.Discovery;
 /// heartbeats, finds an instance registered after its first full fetch (so through a delta), and deregisters.
 /// The registry runs as a real process, as in <c>./shop run --split</c>; the peer is installed by <c>./shop test</c>.
 /// </summary>
-public sealed class EurekaJsClientSpecs : IAsyncLifetime
+public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixture<RegistryProcess>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
-    private readonly int _port = Repository.FreePort();
-    private Process _registry = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ShopModular.Registry.dll")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{_port}";
-        start.Environment["Registry__EvictionInterval"] = "00:00:00.500";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        _registry = Process.Start(start)!;
-        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
-        _client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!await AnswersAsync("/health"))
-        {
-            Assert.True(DateTime.UtcNow < deadline && !_registry.HasExited, "The registry did not start.");
-            await Task.Delay(100);
-        }
-    }
-
-    public Task DisposeAsync()
-    {
-        _client.Dispose();
-        if (!_registry.HasExited)
-        {
-            _registry.Kill();
-        }
-
-        _registry.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task eureka_js_client_registers_heartbeats_finds_our_instance_and_deregisters()
@@ -69,7 +32,7 @@ public sealed class EurekaJsClientSpecs : IAsyncLifetime
         using var peer = StartPeer(lookFor: "ORDERS");
         await ExpectAsync(peer, "registered");
         // Registered after the peer's first full fetch, so the peer learns of it from a delta.
-        Assert.Equal(HttpStatusCode.NoContent, (await _client.PostAsJsonAsync("/eureka/apps/ORDERS", new JsonObject { ["instance"] = ours })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await registry.Client.PostAsJsonAsync("/eureka/apps/ORDERS", new JsonObject { ["instance"] = ours })).StatusCode);
         var found = await ExpectAsync(peer, "found");
         var registered = await PeerRegistrationAsync();
         var firstRenewal = registered!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>();
@@ -89,16 +52,12 @@ public sealed class EurekaJsClientSpecs : IAsyncLifetime
         Assert.Null(await PeerRegistrationAsync());
     }
 
-    private async Task<JsonNode?> PeerRegistrationAsync()
-    {
-        using var response = await _client.GetAsync("/eureka/apps/JSPEER/peer-host:jspeer:7001");
-        return response.StatusCode == HttpStatusCode.NotFound ? null : JsonNode.Parse(await response.Content.ReadAsStringAsync())!["instance"];
-    }
+    private Task<JsonNode?> PeerRegistrationAsync() => registry.InstanceAsync("JSPEER", "peer-host:jspeer:7001");
 
     private Process StartPeer(string lookFor)
     {
         var peers = Path.Combine(Repository.Root(), "tests", "peers");
-        return Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "eureka-js-peer.js"), "127.0.0.1", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), lookFor])
+        return Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "eureka-js-peer.js"), "127.0.0.1", registry.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), lookFor])
         {
             WorkingDirectory = peers,
             RedirectStandardInput = true,
@@ -121,17 +80,5 @@ public sealed class EurekaJsClientSpecs : IAsyncLifetime
         }
 
         throw new InvalidOperationException($"The peer ended before '{expected}': {await peer.StandardError.ReadToEndAsync()}");
-    }
-
-    private async Task<bool> AnswersAsync(string path)
-    {
-        try
-        {
-            return (await _client.GetAsync(path)).IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
     }
 }

@@ -35,7 +35,7 @@ public sealed class RegistrySpecs : IAsyncLifetime
         Assert.Equal(5001, instance["port"]!["$"]!.GetValue<long>());
         Assert.Equal("true", instance["port"]!["@enabled"]!.GetValue<string>());
         Assert.Equal("9100", instance["metadata"]!["prometheus.port"]!.GetValue<string>());
-        Assert.Equal(1, instance["leaseInfo"]!["durationInSecs"]!.GetValue<int>());
+        Assert.Equal(30, instance["leaseInfo"]!["durationInSecs"]!.GetValue<int>());
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class RegistrySpecs : IAsyncLifetime
     [Fact]
     public async Task an_instance_that_stops_renewing_is_evicted_when_its_lease_lapses()
     {
-        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001, leaseSeconds: 1);
 
         // Lease of one second, eviction every 100 ms: bounded polling on what a client would see.
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -148,10 +148,10 @@ public sealed class RegistrySpecs : IAsyncLifetime
         });
     }
 
-    private async Task RegisterAsync(string app, string id, int port) =>
+    private async Task RegisterAsync(string app, string id, int port, int leaseSeconds = 30) =>
         await _registry.Scenario(s =>
         {
-            s.Post.Json(new JsonObject { ["instance"] = Instance(app, id, port) }).ToUrl($"/eureka/apps/{app.ToUpperInvariant()}");
+            s.Post.Json(new JsonObject { ["instance"] = Instance(app, id, port, leaseSeconds) }).ToUrl($"/eureka/apps/{app.ToUpperInvariant()}");
             s.StatusCodeShouldBe((int)HttpStatusCode.NoContent);
         });
 
@@ -165,7 +165,7 @@ public sealed class RegistrySpecs : IAsyncLifetime
         return JsonNode.Parse(await result.ReadAsTextAsync())!;
     }
 
-    private static JsonObject Instance(string app, string id, int port) => new()
+    private static JsonObject Instance(string app, string id, int port, int leaseSeconds = 30) => new()
     {
         ["instanceId"] = id,
         ["hostName"] = id.Split(':')[0],
@@ -176,7 +176,7 @@ public sealed class RegistrySpecs : IAsyncLifetime
         ["securePort"] = new JsonObject { ["$"] = 443, ["@enabled"] = false },
         ["vipAddress"] = app,
         ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
-        ["leaseInfo"] = new JsonObject { ["renewalIntervalInSecs"] = 1, ["durationInSecs"] = 1 },
+        ["leaseInfo"] = new JsonObject { ["renewalIntervalInSecs"] = 1, ["durationInSecs"] = leaseSeconds },
         ["metadata"] = new JsonObject { ["prometheus.port"] = "9100", ["zone_name"] = "local" },
     };
 }

@@ -67,6 +67,8 @@ public class ShopHost : IShopTopology, IAsyncLifetime
             builder.UseSetting("Shop:Users:InitialPoints", InitialPoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("Shop:Database:MigrateOnStartup", "true");
             builder.UseSetting("Shop:Messaging:DurabilityMode", nameof(DurabilityMode.Solo));
+            // No registry unless a spec about discovery starts one.
+            builder.UseSetting("eureka:client:enabled", "false");
             // Keep the test output readable: failures speak through assertions, not host logs.
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Critical");

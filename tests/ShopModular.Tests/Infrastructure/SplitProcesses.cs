@@ -23,6 +23,9 @@ public sealed class SplitProcesses : IAsyncLifetime
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
+    /// <summary>Where the development registry listens, which every module process registers with.</summary>
+    public int RegistryPort { get; } = Repository.FreePort();
+
     /// <summary>The client of one module's process.</summary>
     public HttpClient Client(string module) =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{_ports[module]}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -54,6 +57,7 @@ public sealed class SplitProcesses : IAsyncLifetime
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
         start.Environment["SHOP_PG_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_RABBITMQ_PORT"] = FreeBrokerPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_PRODUCTS_PORT"] = _ports[ProductsModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_USERS_PORT"] = _ports[UsersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using ShopModular.Orders;
 using ShopModular.Products;
 using ShopModular.Tests.Infrastructure;
@@ -33,6 +34,28 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         Assert.Equal(["OrderPlaced", "StockReserved", "PointsDeducted", "OrderCompleted"], settled.Steps);
         Assert.Equal(8, (await shop.ProductAsync(mug)).Stock);
         Assert.Equal(ShopHost.InitialPoints - 3_000, await shop.PointsAsync(customer));
+    }
+
+    [Fact]
+    public async Task every_module_process_registers_itself_in_the_registry()
+    {
+        using var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.RegistryPort}") };
+        registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        var deadline = DateTime.UtcNow + SettleTimeout;
+        string[] registered;
+        do
+        {
+            var apps = JsonNode.Parse(await registry.GetStringAsync("/eureka/apps"))!["applications"]!["application"]!.AsArray();
+            registered = [.. apps.Select(app => app!["name"]!.GetValue<string>()).Order()];
+            if (registered.Length < 3)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Registered so far: {string.Join(", ", registered)}");
+                await Task.Delay(200);
+            }
+        }
+        while (registered.Length < 3);
+
+        Assert.Equal(["ORDERS", "PRODUCTS", "USERS"], registered);
     }
 
     [Fact]

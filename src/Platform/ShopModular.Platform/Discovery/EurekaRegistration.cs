@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ShopModular.Platform.Discovery;
+
+/// <summary>
+/// This process in the registry: registers once the server listens, heartbeats on the lease's renewal interval
+/// (registering again when the registry answers 404), keeps the registry copy fresh, and deregisters on a
+/// graceful shutdown so that clients stop routing to it at once rather than when its lease lapses.
+/// </summary>
+internal sealed class EurekaRegistration(
+    EurekaClient client,
+    IOptions<EurekaClientSettings> clientSettings,
+    IOptions<EurekaInstanceSettings> instanceSettings,
+    DiscoveryIdentity identity,
+    IServer server,
+    IHostApplicationLifetime lifetime,
+    TimeProvider clock,
+    ILogger<EurekaRegistration> logger) : BackgroundService
+{
+    private JsonObject? _instance;
+    private bool _registered;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The port is known only once the server listens.
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(started.SetResult))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        var loops = new List<Task>();
+        if (clientSettings.Value.ShouldRegisterWithEureka)
+        {
+            _instance = BuildInstance();
+            loops.Add(KeepRegisteredAsync(_instance, stoppingToken));
+        }
+
+        if (clientSettings.Value.ShouldFetchRegistry)
+        {
+            loops.Add(KeepFetchingAsync(stoppingToken));
+        }
+
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_registered && _instance is not null)
+        {
+            await client.CancelAsync(Text(_instance, "app"), Text(_instance, "instanceId"), cancellationToken);
+            logger.LogInformation("Deregistered {InstanceId} from the registry", Text(_instance, "instanceId"));
+        }
+    }
+
+    private async Task KeepRegisteredAsync(JsonObject instance, CancellationToken stoppingToken)
+    {
+        var app = Text(instance, "app");
+        var id = Text(instance, "instanceId");
+        var lastDirty = long.Parse(Text(instance, "lastDirtyTimestamp"), CultureInfo.InvariantCulture);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(instanceSettings.Value.LeaseRenewalIntervalInSeconds), clock);
+        do
+        {
+            if (!_registered || await client.RenewAsync(app, id, lastDirty, stoppingToken) == false)
+            {
+                _registered = await client.RegisterAsync(instance, stoppingToken);
+                if (_registered)
+                {
+                    logger.LogInformation("Registered {InstanceId} as {App}", id, app);
+                }
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task KeepFetchingAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(clientSettings.Value.RegistryFetchIntervalSeconds), clock);
+        do
+        {
+            await client.FetchRegistryAsync(stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private JsonObject BuildInstance()
+    {
+        var settings = instanceSettings.Value;
+        var app = (settings.AppName ?? identity.AppName).ToUpperInvariant();
+        var hostName = settings.HostName ?? Dns.GetHostName();
+        var port = settings.Port ?? ListeningPort()
+            ?? throw new InvalidOperationException("The Eureka registration needs this process's port: set eureka:instance:port.");
+        var baseUrl = $"http://{hostName}:{port}";
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var metadata = new JsonObject
+        {
+            // For Prometheus' eureka_sd_configs: where this process's metrics are.
+            ["prometheus.scrape"] = "true",
+            ["prometheus.port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["prometheus.path"] = "/metrics",
+        };
+        foreach (var (key, value) in settings.MetadataMap)
+        {
+            metadata[key] = value;
+        }
+
+        return new JsonObject
+        {
+            ["instanceId"] = settings.InstanceId ?? $"{hostName}:{app.ToLowerInvariant()}:{port}",
+            ["hostName"] = hostName,
+            ["app"] = app,
+            ["ipAddr"] = settings.IpAddress,
+            ["status"] = "UP",
+            ["overriddenStatus"] = "UNKNOWN",
+            ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
+            ["securePort"] = new JsonObject { ["$"] = 443, ["@enabled"] = "false" },
+            ["countryId"] = 1,
+            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+            ["leaseInfo"] = new JsonObject
+            {
+                ["renewalIntervalInSecs"] = settings.LeaseRenewalIntervalInSeconds,
+                ["durationInSecs"] = settings.LeaseExpirationDurationInSeconds,
+            },
+            ["metadata"] = metadata,
+            ["homePageUrl"] = baseUrl + settings.HomePageUrlPath,
+            ["statusPageUrl"] = baseUrl + settings.StatusPageUrlPath,
+            ["healthCheckUrl"] = baseUrl + settings.HealthCheckUrlPath,
+            ["vipAddress"] = app.ToLowerInvariant(),
+            ["secureVipAddress"] = app.ToLowerInvariant(),
+            ["isCoordinatingDiscoveryServer"] = "false",
+            ["lastUpdatedTimestamp"] = now,
+            ["lastDirtyTimestamp"] = now,
+        };
+    }
+
+    private int? ListeningPort() =>
+        server.Features.Get<IServerAddressesFeature>()?.Addresses
+            .Select(address => new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal)))
+            .Where(address => address.Scheme == "http")
+            .Select(address => (int?)address.Port)
+            .FirstOrDefault();
+
+    private static string Text(JsonObject instance, string name) => instance[name]!.ToString();
+}
+
+/// <summary>The name this process registers under unless <c>eureka:instance:appName</c> says otherwise.</summary>
+internal sealed record DiscoveryIdentity(string AppName);

@@ -1,0 +1,62 @@
+namespace ShopModular.Platform.Discovery;
+
+/// <summary><c>eureka:client:*</c>, named as Steeltoe names them.</summary>
+public sealed class EurekaClientSettings
+{
+    public const string Section = "eureka:client";
+
+    /// <summary>Null: on when the process hosts only some modules (split mode), off in the monolith.</summary>
+    public bool? Enabled { get; set; }
+
+    public EurekaServiceUrls ServiceUrl { get; set; } = new();
+
+    public bool ShouldRegisterWithEureka { get; set; } = true;
+
+    public bool ShouldFetchRegistry { get; set; } = true;
+
+    public int RegistryFetchIntervalSeconds { get; set; } = 30;
+
+    public bool ShouldDisableDelta { get; set; }
+
+    /// <summary>The registry's URLs, tried in turn until one answers.</summary>
+    public IReadOnlyList<Uri> ServerUrls =>
+        [.. ServiceUrl.DefaultZone.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(url => new Uri(url.EndsWith('/') ? url : url + "/"))];
+}
+
+public sealed class EurekaServiceUrls
+{
+    public string DefaultZone { get; set; } = "http://localhost:8761/eureka/";
+}
+
+/// <summary><c>eureka:instance:*</c>, named as Steeltoe names them.</summary>
+public sealed class EurekaInstanceSettings
+{
+    public const string Section = "eureka:instance";
+
+    /// <summary>Defaults to the hosted module's name (the service name when a process hosts several).</summary>
+    public string? AppName { get; set; }
+
+    /// <summary>Defaults to <c>{hostName}:{appName}:{port}</c>.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Defaults to the machine's name.</summary>
+    public string? HostName { get; set; }
+
+    public string IpAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Defaults to the port this process listens on (its first HTTP address).</summary>
+    public int? Port { get; set; }
+
+    public int LeaseRenewalIntervalInSeconds { get; set; } = 30;
+
+    public int LeaseExpirationDurationInSeconds { get; set; } = 90;
+
+    public string HomePageUrlPath { get; set; } = "/";
+
+    public string StatusPageUrlPath { get; set; } = "/health/live";
+
+    public string HealthCheckUrlPath { get; set; } = "/health/ready";
+
+    public Dictionary<string, string> MetadataMap { get; set; } = [];
+}

@@ -1,0 +1,123 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Alba;
+using Microsoft.Extensions.DependencyInjection;
+using ShopModular.Platform.Discovery;
+using ShopModular.Tests.Infrastructure;
+
+namespace ShopModular.Tests.Discovery;
+
+/// <summary>
+/// Our Eureka client, in a split-mode process (Products alone), against our registry running as a real process:
+/// it registers, renews, registers again when forgotten, finds other services, fails over to the next registry
+/// URL, and deregisters when the process stops. Registry state lives in another process, so these specs poll it
+/// with a deadline.
+/// </summary>
+public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<RegistryProcess>
+{
+    private const string InstanceId = "127.0.0.1:products:5082";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task a_split_process_registers_with_the_genuine_fields_and_leaves_on_shutdown()
+    {
+        await using (var products = await StartProductsAsync(registry.ServiceUrl))
+        {
+            var instance = await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+
+            Assert.Equal("UP", instance["status"]!.GetValue<string>());
+            Assert.Equal(5082, instance["port"]!["$"]!.GetValue<long>());
+            Assert.Equal("http://127.0.0.1:5082/health/ready", instance["healthCheckUrl"]!.GetValue<string>());
+            Assert.Equal("5082", instance["metadata"]!["prometheus.port"]!.GetValue<string>());
+            Assert.Equal("/metrics", instance["metadata"]!["prometheus.path"]!.GetValue<string>());
+        }
+
+        Assert.Null(await registry.InstanceAsync("PRODUCTS", InstanceId));
+    }
+
+    [Fact]
+    public async Task registers_again_when_the_registry_forgets_it_and_renews_its_lease()
+    {
+        await using var products = await StartProductsAsync(registry.ServiceUrl);
+        await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+
+        // As after a registry restart: the next heartbeat gets 404, and the client registers again.
+        await registry.Client.DeleteAsync($"/eureka/apps/PRODUCTS/{InstanceId}");
+        var again = await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+        var renewed = await EventuallyAsync(async () =>
+            await registry.InstanceAsync("PRODUCTS", InstanceId) is { } now
+            && now["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>() > again["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>()
+                ? now
+                : null);
+
+        Assert.Equal("UP", renewed["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task finds_the_up_instances_of_another_service_and_notices_when_they_leave()
+    {
+        await using var products = await StartProductsAsync(registry.ServiceUrl);
+        var discovery = products.Services.GetRequiredService<EurekaClient>();
+
+        await RegisterAsync("ORDERS", "127.0.0.1:orders:5081", 5081, "UP");
+        await RegisterAsync("ORDERS", "127.0.0.1:orders:5091", 5091, "DOWN");
+        var found = await EventuallyAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: > 0 } up ? up : null));
+        await registry.Client.DeleteAsync("/eureka/apps/ORDERS/127.0.0.1:orders:5081");
+        await EventuallyAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: 0 } none ? none : null));
+
+        Assert.Equal([new ServiceInstance("127.0.0.1:orders:5081", "UP", new Uri("http://127.0.0.1:5081/"))], found);
+    }
+
+    [Fact]
+    public async Task fails_over_to_the_next_registry_when_the_first_does_not_answer()
+    {
+        var nobody = $"http://127.0.0.1:{Repository.FreePort()}/eureka/";
+
+        await using var products = await StartProductsAsync($"{nobody},{registry.ServiceUrl}");
+
+        Assert.Equal("UP", (await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId)))["status"]!.GetValue<string>());
+    }
+
+    private static async Task<IAlbaHost> StartProductsAsync(string serviceUrls) =>
+        await ShopHost.StartAsync(await TestDatabase.CreateAsync("discovery"), "products", builder =>
+        {
+            builder.UseSetting("eureka:client:enabled", "true");
+            builder.UseSetting("eureka:client:serviceUrl:defaultZone", serviceUrls);
+            builder.UseSetting("eureka:client:registryFetchIntervalSeconds", "1");
+            builder.UseSetting("eureka:instance:hostName", "127.0.0.1");
+            builder.UseSetting("eureka:instance:port", "5082");
+            builder.UseSetting("eureka:instance:leaseRenewalIntervalInSeconds", "1");
+        });
+
+    private async Task RegisterAsync(string app, string id, int port, string status)
+    {
+        var instance = new JsonObject
+        {
+            ["instanceId"] = id,
+            ["hostName"] = "127.0.0.1",
+            ["app"] = app,
+            ["ipAddr"] = "127.0.0.1",
+            ["status"] = status,
+            ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
+            ["vipAddress"] = app.ToLowerInvariant(),
+            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+        };
+        (await registry.Client.PostAsJsonAsync($"/eureka/apps/{app}", new JsonObject { ["instance"] = instance })).EnsureSuccessStatusCode();
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The registry never showed what was expected.");
+            await Task.Delay(100);
+        }
+    }
+}
