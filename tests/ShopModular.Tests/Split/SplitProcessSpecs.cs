@@ -59,6 +59,64 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
+    public async Task prometheus_finds_every_module_through_the_registry_and_scrapes_its_metrics()
+    {
+        var port = Repository.FreePort();
+        var work = Path.Combine(processes.StateDirectory, "prometheus");
+        Directory.CreateDirectory(work);
+        var config = Path.Combine(work, "prometheus.yml");
+        // The Debian package's Prometheus with eureka_sd_configs pointed at our registry: it reads /eureka/apps as XML.
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: shopmodular
+                eureka_sd_configs:
+                  - server: http://127.0.0.1:{processes.RegistryPort}/eureka
+                    refresh_interval: 1s
+                relabel_configs:
+                  - source_labels: [__meta_eureka_app_instance_metadata_prometheus_path]
+                    target_label: __metrics_path__
+            """);
+        using var prometheus = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("prometheus",
+        [
+            $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(work, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn",
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var deadline = DateTime.UtcNow + SettleTimeout;
+            string[] up = [];
+            while (up.Length < 3)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Targets up so far: {string.Join(", ", up)}");
+                await Task.Delay(500);
+                try
+                {
+                    var targets = JsonNode.Parse(await api.GetStringAsync("/api/v1/targets?state=active"))!["data"]!["activeTargets"]!.AsArray();
+                    up = [.. targets.Where(target => target!["health"]!.GetValue<string>() == "up")
+                        .Select(target => target!["discoveredLabels"]!["__meta_eureka_app_name"]!.GetValue<string>()).Order()];
+                }
+                catch (HttpRequestException)
+                {
+                    // Prometheus is still starting.
+                }
+            }
+
+            Assert.Equal(["ORDERS", "PRODUCTS", "USERS"], up);
+        }
+        finally
+        {
+            prometheus.Kill();
+        }
+    }
+
+    [Fact]
     public async Task orders_placed_while_the_broker_is_down_all_complete_once_it_is_back_and_only_once()
     {
         var shop = await ShopClient.SignInAsync(processes);
