@@ -26,6 +26,12 @@ public sealed class SplitProcesses : IAsyncLifetime
     /// <summary>Where the development registry listens, which every module process registers with.</summary>
     public int RegistryPort { get; } = Repository.FreePort();
 
+    /// <summary>The gateway: the whole public API on one port, as clients use the split topology.</summary>
+    public int GatewayPort { get; } = Repository.FreePort();
+
+    public HttpClient Gateway() =>
+        new() { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromSeconds(30) };
+
     /// <summary>The client of one module's process.</summary>
     public HttpClient Client(string module) =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{_ports[module]}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -58,9 +64,12 @@ public sealed class SplitProcesses : IAsyncLifetime
         start.Environment["SHOP_PG_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_RABBITMQ_PORT"] = FreeBrokerPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_PORT"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_PRODUCTS_PORT"] = _ports[ProductsModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_USERS_PORT"] = _ports[UsersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The specs poll through the gateway from one address; its rate limit has specs of its own (GatewaySpecs).
+        start.Environment["Gateway__RateLimitPermits"] = "1000000";
         start.Environment["Shop__Admin__Password"] = ShopHost.AdminPassword;
         start.Environment["Shop__Admin__Email"] = ShopHost.AdminEmail;
         _shop = Process.Start(start)!;
@@ -69,14 +78,14 @@ public sealed class SplitProcesses : IAsyncLifetime
         _ = PumpAsync(_shop.StandardError, output);
 
         var deadline = DateTime.UtcNow + StartTimeout;
-        foreach (var module in _ports.Keys)
+        foreach (var client in _ports.Keys.Select(Client).Append(Gateway()))
         {
-            using var client = Client(module);
+            using var _ = client;
             while (!await IsReadyAsync(client))
             {
                 if (_shop.HasExited || DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException($"./shop run --split did not bring {module} up; see {output}");
+                    throw new InvalidOperationException($"./shop run --split did not bring {client.BaseAddress} up; see {output}");
                 }
 
                 await Task.Delay(250);

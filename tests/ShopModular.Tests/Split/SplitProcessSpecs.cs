@@ -2,17 +2,16 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using ShopModular.Orders;
 using ShopModular.Products;
 using ShopModular.Tests.Infrastructure;
 using ShopModular.Tests.Orders;
-using ShopModular.Users;
 
 namespace ShopModular.Tests.Split;
 
 /// <summary>
-/// End to end on real processes started by <c>./shop run --split</c>: the saga across three processes, and the
-/// faults a distributed deployment meets: the broker going away, and a module process killed mid-saga.
+/// End to end on real processes started by <c>./shop run --split</c>, through its gateway only: the saga across
+/// three processes, and the faults a distributed deployment meets: the broker going away, and a module process
+/// killed mid-saga.
 /// Nothing can be tracked inside other processes, so these specs wait on what a client sees, polling with a
 /// deadline.
 /// </summary>
@@ -37,7 +36,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
-    public async Task every_module_process_registers_itself_in_the_registry()
+    public async Task every_module_process_and_the_gateway_register_themselves_in_the_registry()
     {
         using var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.RegistryPort}") };
         registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
@@ -47,19 +46,19 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         {
             var apps = JsonNode.Parse(await registry.GetStringAsync("/eureka/apps"))!["applications"]!["application"]!.AsArray();
             registered = [.. apps.Select(app => app!["name"]!.GetValue<string>()).Order()];
-            if (registered.Length < 3)
+            if (registered.Length < 4)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"Registered so far: {string.Join(", ", registered)}");
                 await Task.Delay(200);
             }
         }
-        while (registered.Length < 3);
+        while (registered.Length < 4);
 
-        Assert.Equal(["ORDERS", "PRODUCTS", "USERS"], registered);
+        Assert.Equal(["GATEWAY", "ORDERS", "PRODUCTS", "USERS"], registered);
     }
 
     [Fact]
-    public async Task prometheus_finds_every_module_through_the_registry_and_scrapes_its_metrics()
+    public async Task prometheus_finds_every_process_through_the_registry_and_scrapes_its_metrics()
     {
         var port = Repository.FreePort();
         var work = Path.Combine(processes.StateDirectory, "prometheus");
@@ -92,7 +91,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             var deadline = DateTime.UtcNow + SettleTimeout;
             string[] up = [];
-            while (up.Length < 3)
+            while (up.Length < 4)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"Targets up so far: {string.Join(", ", up)}");
                 await Task.Delay(500);
@@ -108,7 +107,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
                 }
             }
 
-            Assert.Equal(["ORDERS", "PRODUCTS", "USERS"], up);
+            Assert.Equal(["GATEWAY", "ORDERS", "PRODUCTS", "USERS"], up);
         }
         finally
         {
@@ -185,7 +184,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         Assert.Equal(15 * 100, pointsSpent);
     }
 
-    /// <summary>The public API over plain HTTP, each route on its module's process.</summary>
+    /// <summary>The public API over plain HTTP, through the gateway.</summary>
     private sealed class ShopClient(SplitProcesses processes, string adminToken)
     {
         public static async Task<ShopClient> SignInAsync(SplitProcesses processes) =>
@@ -193,27 +192,27 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
 
         public async Task<Guid> AddProductAsync(string name, long price, int stock)
         {
-            using var products = processes.Client(ProductsModule.Name);
-            var created = await SendAsync<ProductBody>(products, HttpMethod.Post, "/api/products", adminToken, new { name, price, stock }, HttpStatusCode.Created);
+            using var gateway = processes.Gateway();
+            var created = await SendAsync<ProductBody>(gateway, HttpMethod.Post, "/api/products", adminToken, new { name, price, stock }, HttpStatusCode.Created);
             return created.Id;
         }
 
         public async Task<Customer> RegisterAsync()
         {
-            using var users = processes.Client(UsersModule.Name);
+            using var gateway = processes.Gateway();
             var email = $"customer-{Guid.NewGuid():N}@shop.test";
-            var user = await SendAsync<UserBody>(users, HttpMethod.Post, "/api/users", token: null, new { email, password = "customer-password", name = "Customer" }, HttpStatusCode.Created);
+            var user = await SendAsync<UserBody>(gateway, HttpMethod.Post, "/api/users", token: null, new { email, password = "customer-password", name = "Customer" }, HttpStatusCode.Created);
             return new Customer(user.Id, email, "customer-password", await TokenAsync(processes, email, "customer-password"));
         }
 
         /// <summary>Places an order; the catalog reaches Orders by message, so a brand-new product may take a moment.</summary>
         public async Task<Guid> PlaceOrderAsync(Customer customer, Guid product, int quantity)
         {
-            using var orders = processes.Client(OrdersModule.Name);
+            using var gateway = processes.Gateway();
             var deadline = DateTime.UtcNow + SettleTimeout;
             while (true)
             {
-                using var response = await SendRawAsync(orders, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } });
+                using var response = await SendRawAsync(gateway, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } });
                 if (response.StatusCode == HttpStatusCode.Accepted)
                 {
                     return (await response.Content.ReadFromJsonAsync<OrderBody>(SplitProcesses.Json))!.Id;
@@ -231,11 +230,11 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
 
         public async Task<OrderBody> OrderWhenAsync(Customer customer, Guid order, Func<OrderBody, bool> condition)
         {
-            using var orders = processes.Client(OrdersModule.Name);
+            using var gateway = processes.Gateway();
             var deadline = DateTime.UtcNow + SettleTimeout;
             while (true)
             {
-                var body = await SendAsync<OrderBody>(orders, HttpMethod.Get, $"/api/orders/{order}", customer.Token, body: null, HttpStatusCode.OK);
+                var body = await SendAsync<OrderBody>(gateway, HttpMethod.Get, $"/api/orders/{order}", customer.Token, body: null, HttpStatusCode.OK);
                 if (condition(body))
                 {
                     return body;
@@ -248,20 +247,20 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
 
         public async Task<ProductBody> ProductAsync(Guid product)
         {
-            using var products = processes.Client(ProductsModule.Name);
-            return await SendAsync<ProductBody>(products, HttpMethod.Get, $"/api/products/{product}", token: null, body: null, HttpStatusCode.OK);
+            using var gateway = processes.Gateway();
+            return await SendAsync<ProductBody>(gateway, HttpMethod.Get, $"/api/products/{product}", token: null, body: null, HttpStatusCode.OK);
         }
 
         public async Task<long> PointsAsync(Customer customer)
         {
-            using var users = processes.Client(UsersModule.Name);
-            return (await SendAsync<UserBody>(users, HttpMethod.Get, "/api/users/me", customer.Token, body: null, HttpStatusCode.OK)).Points;
+            using var gateway = processes.Gateway();
+            return (await SendAsync<UserBody>(gateway, HttpMethod.Get, "/api/users/me", customer.Token, body: null, HttpStatusCode.OK)).Points;
         }
 
         private static async Task<string> TokenAsync(SplitProcesses processes, string email, string password)
         {
-            using var users = processes.Client(UsersModule.Name);
-            return (await SendAsync<TokenBody>(users, HttpMethod.Post, "/api/auth/token", token: null, new { email, password }, HttpStatusCode.OK)).AccessToken;
+            using var gateway = processes.Gateway();
+            return (await SendAsync<TokenBody>(gateway, HttpMethod.Post, "/api/auth/token", token: null, new { email, password }, HttpStatusCode.OK)).AccessToken;
         }
 
         private static async Task<T> SendAsync<T>(HttpClient client, HttpMethod method, string url, string? token, object? body, HttpStatusCode expected)

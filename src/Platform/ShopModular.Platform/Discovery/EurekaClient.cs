@@ -27,6 +27,9 @@ public sealed class EurekaClient(
     private bool _fetchedInFull;
     private int _preferredServer;
 
+    /// <summary>Whether the registry has been fetched at least once (until then, every service looks absent).</summary>
+    public bool HasFetchedRegistry => _fetchedInFull;
+
     /// <summary>The UP instances of a service, matched by application name or VIP address, from the last fetch.</summary>
     public IReadOnlyList<ServiceInstance> UpInstances(string service)
     {

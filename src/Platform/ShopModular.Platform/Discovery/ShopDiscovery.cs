@@ -13,11 +13,15 @@ public static class ShopDiscoveryExtensions
     internal static void AddShopDiscovery(this WebApplicationBuilder builder, string appName, bool splitMode)
     {
         var client = builder.Configuration.GetSection(EurekaClientSettings.Section).Get<EurekaClientSettings>() ?? new EurekaClientSettings();
-        if (!(client.Enabled ?? splitMode))
+        if (client.Enabled ?? splitMode)
         {
-            return;
+            builder.AddEurekaClient(appName);
         }
+    }
 
+    /// <summary>The Eureka client for a process that always needs the registry (the gateway), registered as <paramref name="appName"/>.</summary>
+    public static void AddEurekaClient(this WebApplicationBuilder builder, string appName)
+    {
         builder.Services.Configure<EurekaClientSettings>(builder.Configuration.GetSection(EurekaClientSettings.Section));
         builder.Services.Configure<EurekaInstanceSettings>(builder.Configuration.GetSection(EurekaInstanceSettings.Section));
         builder.Services.AddHttpClient(EurekaClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));

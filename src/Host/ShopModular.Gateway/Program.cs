@@ -1,0 +1,58 @@
+using System.Threading.RateLimiting;
+using Prometheus;
+using ShopModular.Platform.Discovery;
+using ShopModular.Platform.Security;
+
+namespace ShopModular.Gateway;
+
+/// <summary>
+/// The API gateway of the split topology: the whole public API on one port, each request forwarded to an instance
+/// of its service found in the registry. (A named class rather than top-level statements, whose public
+/// <c>Program</c> would clash with the shop host's in the test project.)
+/// </summary>
+public static class GatewayProgram
+{
+    public static async Task Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.Configure<GatewaySettings>(builder.Configuration.GetSection(GatewaySettings.Section));
+        var settings = builder.Configuration.GetSection(GatewaySettings.Section).Get<GatewaySettings>() ?? new GatewaySettings();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.AddProblemDetails();
+        builder.AddShopAuthentication();
+        builder.AddEurekaClient("gateway");
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<ServiceForwarder>();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.RateLimitPermits, Window = settings.RateLimitWindow }));
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : settings.RateLimitWindow;
+                rejected.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                rejected.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
+                    detail: $"At most {settings.RateLimitPermits} requests per {settings.RateLimitWindow}.").ExecuteAsync(rejected.HttpContext);
+            };
+        });
+
+        var app = builder.Build();
+        app.UseHttpMetrics();
+        app.MapGet("/health/live", () => Results.Ok()).DisableRateLimiting();
+        // Ready once it knows where the services are.
+        app.MapGet("/health/ready", (EurekaClient registry) =>
+            registry.HasFetchedRegistry ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable)).DisableRateLimiting();
+        app.MapMetrics("/metrics").DisableRateLimiting();
+        app.UseRateLimiter();
+        // Everything else is the public API, forwarded (or answered 404 when no route owns the path).
+        app.MapFallback("{**path}", app.Services.GetRequiredService<ServiceForwarder>().ForwardAsync);
+        await app.RunAsync();
+    }
+}
