@@ -17,6 +17,8 @@ public sealed class SplitProcesses : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly Dictionary<string, int> _ports = [];
+    private readonly int _postgresPort = Repository.FreePort();
+    private readonly int _brokerPort = FreeBrokerPort();
     private Process? _shop;
 
     public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), $"shop-split-{Guid.NewGuid():N}"[..24]);
@@ -38,6 +40,53 @@ public sealed class SplitProcesses : IAsyncLifetime
 
     /// <summary>The pid of the module's current process (the script starts a new one when it dies).</summary>
     public int ProcessIdOf(string module) => int.Parse(File.ReadAllText(Path.Combine(StateDirectory, "split", $"{module}.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The port of the module's process started by the script.</summary>
+    public int PortOf(string module) => _ports[module];
+
+    /// <summary>
+    /// One more process of <paramref name="module"/>, on its own port, with the settings the script gives the first
+    /// (same database, broker and registry). The caller stops it.
+    /// </summary>
+    public async Task<(Process Process, int Port)> StartAnotherInstanceAsync(string module)
+    {
+        var port = Repository.FreePort();
+        var host = Path.Combine(Repository.Root(), "src", "Host", "ShopModular.Host", "bin", "Release", "net10.0");
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(host, "ShopModular.Host.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_CONTENTROOT"] = host;
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["Shop__Modules"] = module;
+        start.Environment[$"ConnectionStrings__{module}"] =
+            $"Host=127.0.0.1;Port={_postgresPort.ToString(invariant)};Database=shop_{module};Username=shop;Password=shop";
+        start.Environment["ConnectionStrings__RabbitMq"] = $"amqp://guest:guest@127.0.0.1:{_brokerPort.ToString(invariant)}/";
+        start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
+        start.Environment["eureka__instance__hostName"] = "127.0.0.1";
+        start.Environment["eureka__instance__leaseRenewalIntervalInSeconds"] = "5";
+        start.Environment["eureka__instance__leaseExpirationDurationInSeconds"] = "15";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        _ = PumpAsync(process.StandardOutput, Path.Combine(StateDirectory, $"{module}-{port}.log"));
+        _ = PumpAsync(process.StandardError, Path.Combine(StateDirectory, $"{module}-{port}.log"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (!await IsReadyAsync(client))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"Another {module} process did not start; see {StateDirectory}.");
+            }
+
+            await Task.Delay(250);
+        }
+
+        return (process, port);
+    }
 
     /// <summary>Runs rabbitmqctl against this topology's broker, for example <c>stop_app</c>.</summary>
     public Task RabbitMqCtlAsync(params string[] arguments) => RunAsync(Path.Combine(StateDirectory, "rabbitmq", "rabbitmqctl"), arguments);
@@ -61,8 +110,8 @@ public sealed class SplitProcesses : IAsyncLifetime
             RedirectStandardError = true,
         };
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
-        start.Environment["SHOP_PG_PORT"] = Repository.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_RABBITMQ_PORT"] = FreeBrokerPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_PG_PORT"] = _postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_RABBITMQ_PORT"] = _brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_PORT"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -103,7 +152,11 @@ public sealed class SplitProcesses : IAsyncLifetime
             await _shop.WaitForExitAsync(stopped.Token);
         }
 
-        Directory.Delete(StateDirectory, recursive: true);
+        // SHOP_KEEP_TEST_STATE=1 keeps the processes' logs and data for a look after a failure.
+        if (Environment.GetEnvironmentVariable("SHOP_KEEP_TEST_STATE") != "1")
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
     }
 
     private static async Task<bool> IsReadyAsync(HttpClient client)

@@ -116,6 +116,70 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
+    public async Task two_products_instances_share_the_reads_and_losing_one_loses_no_get_and_it_leaves_the_registry()
+    {
+        var shop = await ShopClient.SignInAsync(processes);
+        var cup = await shop.AddProductAsync("Cup", price: 100, stock: 5);
+        var (second, secondPort) = await processes.StartAnotherInstanceAsync(ProductsModule.Name);
+        using var _ = second;
+        try
+        {
+            // Once the gateway has both in its copy of the registry, round-robin sends reads to each.
+            var firstPort = processes.PortOf(ProductsModule.Name);
+            var deadline = DateTime.UtcNow + SettleTimeout;
+            while (!(await RequestsServedAsync(firstPort) > 0 && await RequestsServedAsync(secondPort) > 0 && await RegisteredProductsAsync() == 2))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "Reads never reached both instances.");
+                for (var i = 0; i < 4; i++)
+                {
+                    await shop.ProductAsync(cup);
+                }
+            }
+
+            second.Kill(); // SIGKILL: it does not deregister, so the gateway still routes to it for a while
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Equal(5, (await shop.ProductAsync(cup)).Stock); // each GET that meets the dead one is retried
+            }
+
+            // Its lease (15 s) lapses, the registry evicts it (every 5 s), and the gateway's next fetch drops it.
+            var leaseDeadline = DateTime.UtcNow.AddSeconds(15 + 5 + 2 + 10);
+            while (await RegisteredProductsAsync() != 1)
+            {
+                Assert.True(DateTime.UtcNow < leaseDeadline, "The killed instance outlived its lease in the registry.");
+                await Task.Delay(500);
+            }
+        }
+        finally
+        {
+            if (!second.HasExited)
+            {
+                second.Kill();
+            }
+        }
+    }
+
+    private async Task<int> RegisteredProductsAsync()
+    {
+        using var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.RegistryPort}") };
+        registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        using var response = await registry.GetAsync("/eureka/apps/PRODUCTS");
+        return response.IsSuccessStatusCode
+            ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["application"]!["instance"]!.AsArray().Count
+            : 0;
+    }
+
+    /// <summary>Requests an instance has answered for the product routes, from its own /metrics.</summary>
+    private static async Task<double> RequestsServedAsync(int port)
+    {
+        using var instance = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var metrics = await instance.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(line => line.StartsWith("http_requests_received_total{", StringComparison.Ordinal) && line.Contains("/api/products/", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task orders_placed_while_the_broker_is_down_all_complete_once_it_is_back_and_only_once()
     {
         var shop = await ShopClient.SignInAsync(processes);
