@@ -23,7 +23,7 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
     {
         await using (var products = await StartProductsAsync(registry.ServiceUrl))
         {
-            var instance = await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+            var instance = await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
 
             Assert.Equal("UP", instance["status"]!.GetValue<string>());
             Assert.Equal(5082, instance["port"]!["$"]!.GetValue<long>());
@@ -39,12 +39,12 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
     public async Task registers_again_when_the_registry_forgets_it_and_renews_its_lease()
     {
         await using var products = await StartProductsAsync(registry.ServiceUrl);
-        await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+        await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
 
         // As after a registry restart: the next heartbeat gets 404, and the client registers again.
         await registry.Client.DeleteAsync($"/eureka/apps/PRODUCTS/{InstanceId}");
-        var again = await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
-        var renewed = await EventuallyAsync(async () =>
+        var again = await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+        var renewed = await ExpectAsync(async () =>
             await registry.InstanceAsync("PRODUCTS", InstanceId) is { } now
             && now["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>() > again["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>()
                 ? now
@@ -61,9 +61,9 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
 
         await RegisterAsync("ORDERS", "127.0.0.1:orders:5081", 5081, "UP");
         await RegisterAsync("ORDERS", "127.0.0.1:orders:5091", 5091, "DOWN");
-        var found = await EventuallyAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: > 0 } up ? up : null));
+        var found = await ExpectAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: > 0 } up ? up : null));
         await registry.Client.DeleteAsync("/eureka/apps/ORDERS/127.0.0.1:orders:5081");
-        await EventuallyAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: 0 } none ? none : null));
+        await ExpectAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: 0 } none ? none : null));
 
         Assert.Equal([new ServiceInstance("127.0.0.1:orders:5081", "UP", new Uri("http://127.0.0.1:5081/"))], found);
     }
@@ -75,7 +75,7 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
 
         await using var products = await StartProductsAsync($"{nobody},{registry.ServiceUrl}");
 
-        Assert.Equal("UP", (await EventuallyAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId)))["status"]!.GetValue<string>());
+        Assert.Equal("UP", (await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId)))["status"]!.GetValue<string>());
     }
 
     private static async Task<IAlbaHost> StartProductsAsync(string serviceUrls) =>
@@ -105,19 +105,7 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
         (await registry.Client.PostAsJsonAsync($"/eureka/apps/{app}", new JsonObject { ["instance"] = instance })).EnsureSuccessStatusCode();
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "The registry never showed what was expected.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task<T> ExpectAsync<T>(Func<Task<T?>> probe)
+        where T : class =>
+        Eventually.ValueAsync(probe, Timeout, "The registry never showed what was expected.");
 }

@@ -36,12 +36,10 @@ public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixtur
         var found = await ExpectAsync(peer, "found");
         var registered = await PeerRegistrationAsync();
         var firstRenewal = registered!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>();
-        var deadline = DateTime.UtcNow + Timeout;
-        while ((await PeerRegistrationAsync())!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>() == firstRenewal)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The peer's heartbeats never renewed its lease.");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(
+            async () => (await PeerRegistrationAsync())!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>() != firstRenewal,
+            Timeout,
+            () => "The peer's heartbeats never renewed its lease.");
 
         await peer.StandardInput.WriteLineAsync("stop");
         await ExpectAsync(peer, "stopped");

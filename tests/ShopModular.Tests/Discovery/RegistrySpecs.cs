@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Alba;
 using ShopModular.Registry;
+using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Discovery;
 
@@ -134,12 +135,10 @@ public sealed class RegistrySpecs : IAsyncLifetime
         await RegisterAsync("orders", "h1:orders:5001", port: 5001, leaseSeconds: 1);
 
         // Lease of one second, eviction every 100 ms: bounded polling on what a client would see.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await GetJsonAsync("/eureka/apps"))["applications"]!["application"]!.AsArray().Count > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The lapsed lease was never evicted.");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(
+            async () => (await GetJsonAsync("/eureka/apps"))["applications"]!["application"]!.AsArray().Count == 0,
+            TimeSpan.FromSeconds(30),
+            () => "The lapsed lease was never evicted.");
 
         await _registry.Scenario(s =>
         {

@@ -31,12 +31,11 @@ public sealed class RegistryProcess : IAsyncLifetime
         _process = Process.Start(start)!;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
         Client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (!await AnswersAsync())
-        {
-            Assert.True(DateTime.UtcNow < deadline && !_process.HasExited, "The registry did not start.");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync(
+            async () => _process.HasExited || await Eventually.AnswersAsync(Client, "/health"),
+            StartTimeout,
+            () => "The registry did not start.");
+        Assert.False(_process.HasExited, "The registry exited at start-up.");
     }
 
     /// <summary>The registry's view of one instance, or null when it does not know it.</summary>
@@ -56,17 +55,5 @@ public sealed class RegistryProcess : IAsyncLifetime
 
         _process.Dispose();
         return Task.CompletedTask;
-    }
-
-    private async Task<bool> AnswersAsync()
-    {
-        try
-        {
-            return (await Client.GetAsync("/health")).IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
     }
 }

@@ -34,6 +34,14 @@ public sealed class SplitProcesses : IAsyncLifetime
     public HttpClient Gateway() =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <summary>A client of the registry's REST API that asks for JSON.</summary>
+    public HttpClient Registry()
+    {
+        var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{RegistryPort}") };
+        registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        return registry;
+    }
+
     /// <summary>The client of one module's process.</summary>
     public HttpClient Client(string module) =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{_ports[module]}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -75,7 +83,7 @@ public sealed class SplitProcesses : IAsyncLifetime
         _ = PumpAsync(process.StandardError, Path.Combine(StateDirectory, $"{module}-{port}.log"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var deadline = DateTime.UtcNow + StartTimeout;
-        while (!await IsReadyAsync(client))
+        while (!await Eventually.AnswersAsync(client, "/health/ready"))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -130,7 +138,7 @@ public sealed class SplitProcesses : IAsyncLifetime
         foreach (var client in _ports.Keys.Select(Client).Append(Gateway()))
         {
             using var _ = client;
-            while (!await IsReadyAsync(client))
+            while (!await Eventually.AnswersAsync(client, "/health/ready"))
             {
                 if (_shop.HasExited || DateTime.UtcNow > deadline)
                 {
@@ -156,18 +164,6 @@ public sealed class SplitProcesses : IAsyncLifetime
         if (Environment.GetEnvironmentVariable("SHOP_KEEP_TEST_STATE") != "1")
         {
             Directory.Delete(StateDirectory, recursive: true);
-        }
-    }
-
-    private static async Task<bool> IsReadyAsync(HttpClient client)
-    {
-        try
-        {
-            return (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
         }
     }
 

@@ -27,14 +27,16 @@ public sealed class SagaFaultSpecs(ShopHost monolith) : OrderingSpec(monolith), 
             s.StatusCodeShouldBe(202);
         });
         var orderId = (await placed.ReadAsJsonAsync<OrderBody>())!.Id;
-        await WaitUntilAsync(async () => (await GetProductAsync(mug.Id)).Stock == 8);
+        // Messages recovered from storage flow while a host starts, before a tracked session could begin: this
+        // case waits on the observable outcome instead.
+        await Eventually.UntilAsync(async () => (await GetProductAsync(mug.Id)).Stock == 8, SagaTimeout, NotWithinTimeout);
         Assert.Equal("Pending", (await GetOrderAsync(customer, orderId)).Status);
         await first.DisposeAsync();
 
         // Started again, the host finds the stored message and finishes the saga.
         await using var second = await ShopHost.StartAsync(monolith.ConnectionString, modules: null);
         OrderBody? order = null;
-        await WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var result = await second.Scenario(s =>
             {
@@ -43,24 +45,12 @@ public sealed class SagaFaultSpecs(ShopHost monolith) : OrderingSpec(monolith), 
             });
             order = await result.ReadAsJsonAsync<OrderBody>();
             return order!.Status != "Pending";
-        });
+        }, SagaTimeout, NotWithinTimeout);
 
         Assert.Equal("Completed", order!.Status);
         Assert.Equal(8, (await GetProductAsync(mug.Id)).Stock);
         Assert.Equal(ShopHost.InitialPoints - 2_000, await PointsOfAsync(customer));
     }
 
-    /// <summary>
-    /// Messages recovered from storage start flowing while a host starts, before a tracked session could
-    /// begin, so this one case waits on the observable outcome instead (bounded, never a fixed sleep).
-    /// </summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + SagaTimeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within the saga timeout.");
-            await Task.Delay(50);
-        }
-    }
+    private static string NotWithinTimeout() => "The condition did not hold within the saga timeout.";
 }

@@ -56,13 +56,7 @@ public sealed class StartupSpecs
     [Fact]
     public async Task refuses_local_queues_for_a_process_that_hosts_only_some_modules()
     {
-        var connectionString = await TestDatabase.CreateAsync("startup");
-
-        var failure = await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>
-        {
-            await using var host = await ShopHost.StartAsync(connectionString, modules: "orders",
-                builder => builder.UseSetting("Shop:Messaging:Transport", "Local"));
-        });
+        var failure = await StartupFailureAsync("orders", "Shop:Messaging:Transport", "Local");
 
         Assert.Contains("would never receive its messages", failure.Message, StringComparison.Ordinal);
     }
@@ -70,14 +64,17 @@ public sealed class StartupSpecs
     [Fact]
     public async Task a_process_that_hosts_only_some_modules_asks_for_the_broker()
     {
-        var connectionString = await TestDatabase.CreateAsync("startup");
-
-        var failure = await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>
-        {
-            await using var host = await ShopHost.StartAsync(connectionString, modules: "orders",
-                builder => builder.UseSetting("ConnectionStrings:RabbitMq", string.Empty));
-        });
+        var failure = await StartupFailureAsync("orders", "ConnectionStrings:RabbitMq", string.Empty);
 
         Assert.Contains("ConnectionStrings:RabbitMq", failure.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<InvalidOperationException> StartupFailureAsync(string modules, string key, string value)
+    {
+        var connectionString = await TestDatabase.CreateAsync("startup");
+        return await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>
+        {
+            await using var host = await ShopHost.StartAsync(connectionString, modules, builder => builder.UseSetting(key, value));
+        });
     }
 }

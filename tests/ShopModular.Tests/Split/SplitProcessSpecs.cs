@@ -38,8 +38,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     [Fact]
     public async Task every_module_process_and_the_gateway_register_themselves_in_the_registry()
     {
-        using var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.RegistryPort}") };
-        registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        using var registry = processes.Registry();
         var deadline = DateTime.UtcNow + SettleTimeout;
         string[] registered;
         do
@@ -126,15 +125,18 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         {
             // Once the gateway has both in its copy of the registry, round-robin sends reads to each.
             var firstPort = processes.PortOf(ProductsModule.Name);
-            var deadline = DateTime.UtcNow + SettleTimeout;
-            while (!(await RequestsServedAsync(firstPort) > 0 && await RequestsServedAsync(secondPort) > 0 && await RegisteredProductsAsync() == 2))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "Reads never reached both instances.");
-                for (var i = 0; i < 4; i++)
+            await Eventually.UntilAsync(
+                async () =>
                 {
-                    await shop.ProductAsync(cup);
-                }
-            }
+                    for (var i = 0; i < 4; i++)
+                    {
+                        await shop.ProductAsync(cup);
+                    }
+
+                    return await RequestsServedAsync(firstPort) > 0 && await RequestsServedAsync(secondPort) > 0 && await RegisteredProductsAsync() == 2;
+                },
+                SettleTimeout,
+                () => "Reads never reached both instances.");
 
             second.Kill(); // SIGKILL: it does not deregister, so the gateway still routes to it for a while
             for (var i = 0; i < 20; i++)
@@ -143,12 +145,10 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
             }
 
             // Its lease (15 s) lapses, the registry evicts it (every 5 s), and the gateway's next fetch drops it.
-            var leaseDeadline = DateTime.UtcNow.AddSeconds(15 + 5 + 2 + 10);
-            while (await RegisteredProductsAsync() != 1)
-            {
-                Assert.True(DateTime.UtcNow < leaseDeadline, "The killed instance outlived its lease in the registry.");
-                await Task.Delay(500);
-            }
+            await Eventually.UntilAsync(
+                async () => await RegisteredProductsAsync() == 1,
+                TimeSpan.FromSeconds(15 + 5 + 2 + 10),
+                () => "The killed instance outlived its lease in the registry.");
         }
         finally
         {
@@ -161,8 +161,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
 
     private async Task<int> RegisteredProductsAsync()
     {
-        using var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.RegistryPort}") };
-        registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        using var registry = processes.Registry();
         using var response = await registry.GetAsync("/eureka/apps/PRODUCTS");
         return response.IsSuccessStatusCode
             ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["application"]!["instance"]!.AsArray().Count
