@@ -1,5 +1,4 @@
 using Alba;
-using ShopModular.Gateway;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Gateway;
@@ -100,14 +99,5 @@ public sealed class GatewaySpecs(RegistryProcess registry) : IClassFixture<Regis
         return result;
     }
 
-    private Task<IAlbaHost> StartGatewayAsync(int permits = 1000) =>
-        AlbaHost.For<GatewaySettings>(builder =>
-        {
-            builder.UseSetting("eureka:client:serviceUrl:defaultZone", registry.ServiceUrl);
-            builder.UseSetting("eureka:client:shouldRegisterWithEureka", "false");
-            builder.UseSetting("Shop:Jwt:SigningKey", ShopHost.SigningKey);
-            builder.UseSetting("Gateway:RateLimitPermits", permits.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            builder.UseSetting("Gateway:RateLimitWindow", "00:01:00");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        });
+    private Task<IAlbaHost> StartGatewayAsync(int permits = 1000) => TestGateway.StartAsync(registry.ServiceUrl, permits);
 }

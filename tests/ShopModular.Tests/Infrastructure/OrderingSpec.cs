@@ -28,7 +28,7 @@ public abstract class OrderingSpec(IShopTopology topology) : ShopSpec(topology)
         message.GetType().Namespace!.Split('.')[1].ToLowerInvariant();
 
     protected async Task<IScenarioResult> PostOrderAsync(Customer customer, object[] items, int expectedStatus = 202, string? idempotencyKey = null) =>
-        await Orders.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Post.Json(new { items }).ToUrl("/api/orders");
             s.WithBearerToken(customer.Token);
@@ -54,7 +54,7 @@ public abstract class OrderingSpec(IShopTopology topology) : ShopSpec(topology)
 
     protected async Task<OrderBody> GetOrderAsync(Customer customer, Guid id)
     {
-        var result = await Orders.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{id}");
             s.WithBearerToken(customer.Token);

@@ -29,11 +29,16 @@ public class ShopHost : IShopTopology, IAsyncLifetime
 
     protected virtual string Purpose => "monolith";
 
-    public IReadOnlyList<IAlbaHost> Hosts => [Host];
+    public IAlbaHost Api => Host;
+
+    public IReadOnlyList<IHost> Hosts => [Host];
 
     public virtual bool OverBroker => false;
 
-    public IAlbaHost HostOf(string module) => Host;
+    public IHost HostOf(string module) => Host;
+
+    public async Task<string> GetFromProcessOfAsync(string module, string path) =>
+        await (await Host.Scenario(s => s.Get.Url(path))).ReadAsTextAsync();
 
     public string ConnectionStringOf(string module) => ConnectionString;
 
@@ -55,32 +60,36 @@ public class ShopHost : IShopTopology, IAsyncLifetime
             broker = await TestBroker.CreateVirtualHostAsync(modules.Replace(',', '-'));
         }
 
-        return await AlbaHost.For<Program>(builder =>
-        {
-            builder.UseEnvironment("Development");
-            builder.UseSetting("ConnectionStrings:Shop", connectionString);
-            builder.UseSetting("ConnectionStrings:RabbitMq", broker ?? string.Empty);
-            builder.UseSetting("Shop:Modules", modules ?? string.Empty);
-            builder.UseSetting("Shop:Admin:Email", AdminEmail);
-            builder.UseSetting("Shop:Admin:Password", AdminPassword);
-            builder.UseSetting("Shop:Jwt:SigningKey", SigningKey);
-            builder.UseSetting("Shop:Users:InitialPoints", InitialPoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            builder.UseSetting("Shop:Database:MigrateOnStartup", "true");
-            builder.UseSetting("Shop:Messaging:DurabilityMode", nameof(DurabilityMode.Solo));
-            // No registry unless a spec about discovery starts one.
-            builder.UseSetting("eureka:client:enabled", "false");
-            // Keep the test output readable: failures speak through assertions, not host logs.
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-            builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Critical");
-            builder.UseSetting("Logging:LogLevel:Wolverine", "Critical");
-            configure?.Invoke(builder);
-        });
+        return await AlbaHost.For<Program>(builder => Configure(builder, connectionString, modules, broker, configure));
+    }
+
+    /// <summary>The settings every shop host under test runs with; <paramref name="configure"/> adds to them.</summary>
+    public static void Configure(
+        IWebHostBuilder builder, string connectionString, string? modules, string? broker, Action<IWebHostBuilder>? configure)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Shop", connectionString);
+        builder.UseSetting("ConnectionStrings:RabbitMq", broker ?? string.Empty);
+        builder.UseSetting("Shop:Modules", modules ?? string.Empty);
+        builder.UseSetting("Shop:Admin:Email", AdminEmail);
+        builder.UseSetting("Shop:Admin:Password", AdminPassword);
+        builder.UseSetting("Shop:Jwt:SigningKey", SigningKey);
+        builder.UseSetting("Shop:Users:InitialPoints", InitialPoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Shop:Database:MigrateOnStartup", "true");
+        builder.UseSetting("Shop:Messaging:DurabilityMode", nameof(DurabilityMode.Solo));
+        // No registry unless a spec about discovery starts one.
+        builder.UseSetting("eureka:client:enabled", "false");
+        // Keep the test output readable: failures speak through assertions, not host logs.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Critical");
+        builder.UseSetting("Logging:LogLevel:Wolverine", "Critical");
+        configure?.Invoke(builder);
     }
 
     public Task ResetAsync() => ResetAsync(Host, ConnectionString);
 
     /// <summary>Empties the host's module tables and Wolverine's message store, then seeds the administrator again.</summary>
-    public static async Task ResetAsync(IAlbaHost host, string connectionString)
+    public static async Task ResetAsync(IHost host, string connectionString)
     {
         await host.ClearAllPersistedWolverineDataAsync();
         var schemas = host.Services.GetServices<ModuleDatabase>().Select(database => $"'{database.Schema}'");

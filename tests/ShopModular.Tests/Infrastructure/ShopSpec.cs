@@ -1,7 +1,4 @@
 using Alba;
-using ShopModular.Orders;
-using ShopModular.Products;
-using ShopModular.Users;
 using Wolverine;
 using Wolverine.Tracking;
 
@@ -9,7 +6,7 @@ namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
 /// Base of the HTTP specs: resets the data before each test and signs users in through the public API.
-/// Each call goes to the host of the module that owns the route, so a spec runs unchanged in every topology.
+/// Every call goes through the topology's public API, so a spec runs unchanged in every topology.
 /// </summary>
 public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
 {
@@ -17,11 +14,8 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
 
     protected IShopTopology Topology { get; } = topology;
 
-    protected IAlbaHost Users => Topology.HostOf(UsersModule.Name);
-
-    protected IAlbaHost Products => Topology.HostOf(ProductsModule.Name);
-
-    protected IAlbaHost Orders => Topology.HostOf(OrdersModule.Name);
+    /// <summary>The public API, where a client calls it: the monolith, or the gateway of the split topology.</summary>
+    protected IAlbaHost Api => Topology.Api;
 
     public Task InitializeAsync() => Topology.ResetAsync();
 
@@ -29,7 +23,7 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
 
     protected async Task<string> SignInAsync(string email, string password)
     {
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { email, password }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(200);
@@ -44,7 +38,7 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
     {
         email ??= $"customer-{Guid.NewGuid():N}@shop.test";
         const string password = "customer-password";
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { email, password, name = "Customer" }).ToUrl("/api/users");
             s.StatusCodeShouldBe(201);
@@ -78,7 +72,7 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
     {
         IScenarioResult? result = null;
         await SettleAsync(async () =>
-            result = await Products.Scenario(s =>
+            result = await Api.Scenario(s =>
             {
                 s.Post.Json(new { name, price, stock }).ToUrl("/api/products");
                 s.WithBearerToken(adminToken);
@@ -89,7 +83,7 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
 
     protected async Task<ProductBody> GetProductAsync(Guid id)
     {
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url($"/api/products/{id}");
             s.StatusCodeShouldBe(200);
@@ -99,7 +93,7 @@ public abstract class ShopSpec(IShopTopology topology) : IAsyncLifetime
 
     protected async Task<long> PointsOfAsync(Customer customer)
     {
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             s.WithBearerToken(customer.Token);

@@ -144,7 +144,7 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         var mug = await AddProductAsync(admin, "Mug", price: 100, stock: 1);
         var customer = await RegisterCustomerAsync();
         var (order, session) = await PlaceAndSettleAsync(customer, Item(mug, 2));
-        await Products.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Post.Json(new { quantity = 5 }).ToUrl($"/api/products/{mug.Id}/stock");
             s.WithBearerToken(admin);
@@ -271,24 +271,24 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         var stranger = await RegisterCustomerAsync();
         var (order, _) = await PlaceAndSettleAsync(owner, Item(mug, 1));
 
-        var hidden = await Orders.Scenario(s =>
+        var hidden = await Api.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{order.Id}");
             s.WithBearerToken(stranger.Token);
             s.StatusCodeShouldBe(404);
         });
-        await Orders.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{order.Id}");
             s.StatusCodeShouldBe(401);
         });
-        await Orders.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Get.Url($"/api/orders/{order.Id}");
             s.WithBearerToken(admin);
             s.StatusCodeShouldBe(200);
         });
-        var strangersList = await Orders.Scenario(s =>
+        var strangersList = await Api.Scenario(s =>
         {
             s.Get.Url("/api/orders");
             s.WithBearerToken(stranger.Token);
@@ -309,7 +309,7 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         var (second, _) = await PlaceAndSettleAsync(customer, Item(mug, 2));
         await PlaceAndSettleAsync(other, Item(mug, 1));
 
-        var result = await Orders.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url("/api/orders");
             s.WithBearerToken(customer.Token);
@@ -329,7 +329,7 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Orders.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url($"/api/orders?{query}");
             s.WithBearerToken(customer.Token);
@@ -347,7 +347,7 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         var customer = await RegisterCustomerAsync();
         var (before, _) = await PlaceAndSettleAsync(customer, Item(mug, 1));
 
-        await SettleAsync(() => Products.Scenario(s =>
+        await SettleAsync(() => Api.Scenario(s =>
         {
             s.Put.Json(new { price = 250 }).ToUrl($"/api/products/{mug.Id}/price");
             s.WithBearerToken(admin);
@@ -409,7 +409,7 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         Assert.NotEmpty(session.MovedToErrorQueue.MessagesOf<StockReserved>());
         Assert.Equal("Completed", order.Status);
         // Where an operator finds it: the dead-letter table of the message store in the Users module's database,
-        // with the queue it came from (Orders, which knows no such order either, dead-letters its own copy).
+        // with the queue it came from (Api, which knows no such order either, dead-letters its own copy).
         var deadLetters = await TestDatabase.QueryAsync(
             Topology.ConnectionStringOf(UsersModule.Name),
             "select message_type, received_at from wolverine.wolverine_dead_letters",
@@ -417,7 +417,7 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         Assert.Contains(deadLetters, letter => letter.Type == "products.stock-reserved" && letter.Queue.Contains("users", StringComparison.Ordinal));
     }
 
-    private async Task<MetricsText> MetricsAsync() => new(await (await Orders.Scenario(s => s.Get.Url("/metrics"))).ReadAsTextAsync());
+    private async Task<MetricsText> MetricsAsync() => new(await Topology.GetFromProcessOfAsync(OrdersModule.Name, "/metrics"));
 
     private sealed record MetricsText(string Text)
     {

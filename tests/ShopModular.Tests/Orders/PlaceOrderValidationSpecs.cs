@@ -41,7 +41,7 @@ public sealed class PlaceOrderValidationSpecs(ShopHost monolith) : OrderingSpec(
 
         var session = await SettleAsync(async () =>
         {
-            var result = await SendRawJsonAsync(Orders, HttpMethod.Post, "/api/orders", body, 400, customer.Token);
+            var result = await SendRawJsonAsync(Api, HttpMethod.Post, "/api/orders", body, 400, customer.Token);
             var problem = await ReadProblemAsync(result);
             if (field.Length > 0)
             {
@@ -69,7 +69,7 @@ public sealed class PlaceOrderValidationSpecs(ShopHost monolith) : OrderingSpec(
     {
         await ArrangeKnownProductAndCustomerAsync();
 
-        await Orders.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Post.Json(new { items = new[] { new { productId = KnownProductId, quantity = 1 } } }).ToUrl("/api/orders");
             s.StatusCodeShouldBe(401);

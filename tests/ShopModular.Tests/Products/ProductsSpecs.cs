@@ -12,7 +12,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var admin = await SignInAsAdminAsync();
 
         IScenarioResult? result = null;
-        await SettleAsync(async () => result = await Products.Scenario(s =>
+        await SettleAsync(async () => result = await Api.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.WithBearerToken(admin);
@@ -28,7 +28,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
     [Fact]
     public async Task refuses_to_add_a_product_anonymously()
     {
-        await Products.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.StatusCodeShouldBe(401);
@@ -42,7 +42,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { name = "Mug", price = 1500, stock = 10 }).ToUrl("/api/products");
             s.WithBearerToken(customer.Token);
@@ -73,7 +73,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
     {
         var admin = await SignInAsAdminAsync();
 
-        var result = await SendRawJsonAsync(Products, HttpMethod.Post, "/api/products", body, 400, admin);
+        var result = await SendRawJsonAsync(Api, HttpMethod.Post, "/api/products", body, 400, admin);
 
         var problem = await ReadProblemAsync(result);
         if (field.Length > 0)
@@ -113,7 +113,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
     [InlineData("page=abc")]
     public async Task rejects_an_invalid_page(string query)
     {
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url($"/api/products?{query}");
             s.StatusCodeShouldBe(400);
@@ -125,7 +125,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
     [Fact]
     public async Task answers_404_for_an_unknown_product()
     {
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url($"/api/products/{Guid.NewGuid()}");
             s.StatusCodeShouldBe(404);
@@ -137,7 +137,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
     [Fact]
     public async Task answers_404_for_an_id_that_is_not_a_guid()
     {
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url("/api/products/not-a-guid");
             s.StatusCodeShouldBe(404);
@@ -153,7 +153,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
         IScenarioResult? result = null;
-        await SettleAsync(async () => result = await Products.Scenario(s =>
+        await SettleAsync(async () => result = await Api.Scenario(s =>
         {
             s.Put.Json(new { price = 1800 }).ToUrl($"/api/products/{product.Id}/price");
             s.WithBearerToken(admin);
@@ -170,7 +170,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Put.Json(new { price = -1 }).ToUrl($"/api/products/{product.Id}/price");
             s.WithBearerToken(admin);
@@ -191,9 +191,9 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
         var httpMethod = new HttpMethod(method);
 
-        await SendRawJsonAsync(Products, httpMethod, $"/api/products/{product.Id}/{route}", body, 401);
-        await SendRawJsonAsync(Products, httpMethod, $"/api/products/{product.Id}/{route}", body, 403, customer.Token);
-        await SendRawJsonAsync(Products, httpMethod, $"/api/products/{Guid.NewGuid()}/{route}", body, 404, admin);
+        await SendRawJsonAsync(Api, httpMethod, $"/api/products/{product.Id}/{route}", body, 401);
+        await SendRawJsonAsync(Api, httpMethod, $"/api/products/{product.Id}/{route}", body, 403, customer.Token);
+        await SendRawJsonAsync(Api, httpMethod, $"/api/products/{Guid.NewGuid()}/{route}", body, 404, admin);
 
         Assert.Equal(product, await GetProductAsync(product.Id));
     }
@@ -204,7 +204,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { quantity = 5 }).ToUrl($"/api/products/{product.Id}/stock");
             s.WithBearerToken(admin);
@@ -220,7 +220,7 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 0);
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Products.Scenario(s =>
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Api.Scenario(s =>
         {
             s.Post.Json(new { quantity = 3 }).ToUrl($"/api/products/{product.Id}/stock");
             s.WithBearerToken(admin);
@@ -240,14 +240,14 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         var admin = await SignInAsAdminAsync();
         var product = await AddProductAsync(admin, "Mug", price: 1500, stock: 10);
 
-        await SendRawJsonAsync(Products, HttpMethod.Post, $"/api/products/{product.Id}/stock", body, 400, admin);
+        await SendRawJsonAsync(Api, HttpMethod.Post, $"/api/products/{product.Id}/stock", body, 400, admin);
 
         Assert.Equal(10, (await GetProductAsync(product.Id)).Stock);
     }
 
     private async Task<List<ProductBody>> ListAsync(string url)
     {
-        var result = await Products.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url(url);
             s.StatusCodeShouldBe(200);

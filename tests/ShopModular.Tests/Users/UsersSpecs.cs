@@ -8,7 +8,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     [Fact]
     public async Task registers_an_account_with_the_initial_points()
     {
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { email = "Ada@Example.org ", password = "correct-horse", name = "Ada" }).ToUrl("/api/users");
             s.StatusCodeShouldBe(201);
@@ -26,7 +26,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         await RegisterCustomerAsync("taken@example.org");
 
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { email = "TAKEN@example.org", password = "another-password", name = "Other" }).ToUrl("/api/users");
             s.StatusCodeShouldBe(409);
@@ -52,7 +52,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     [MemberData(nameof(InvalidRegistrations))]
     public async Task rejects_an_invalid_registration_and_stores_nothing(string body, string field)
     {
-        var result = await SendRawJsonAsync(Users, HttpMethod.Post, "/api/users", body, 400);
+        var result = await SendRawJsonAsync(Api, HttpMethod.Post, "/api/users", body, 400);
 
         var problem = await ReadProblemAsync(result);
         if (field.Length > 0)
@@ -69,7 +69,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     [InlineData("null")]
     public async Task rejects_malformed_json_with_a_problem(string body)
     {
-        var result = await SendRawJsonAsync(Users, HttpMethod.Post, "/api/users", body, 400);
+        var result = await SendRawJsonAsync(Api, HttpMethod.Post, "/api/users", body, 400);
 
         Assert.Equal(400, (await ReadProblemAsync(result)).Status);
         Assert.Equal(1, await CountUsersAsync());
@@ -80,7 +80,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { email = customer.Email.ToUpperInvariant(), password = customer.Password }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(200);
@@ -97,12 +97,12 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var customer = await RegisterCustomerAsync();
 
-        var wrongPassword = await Users.Scenario(s =>
+        var wrongPassword = await Api.Scenario(s =>
         {
             s.Post.Json(new { email = customer.Email, password = "wrong-password" }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(401);
         });
-        var unknownEmail = await Users.Scenario(s =>
+        var unknownEmail = await Api.Scenario(s =>
         {
             s.Post.Json(new { email = "nobody@example.org", password = "wrong-password" }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(401);
@@ -117,7 +117,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     [Fact]
     public async Task rejects_a_token_request_without_a_password()
     {
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { email = "someone@example.org" }).ToUrl("/api/auth/token");
             s.StatusCodeShouldBe(400);
@@ -131,7 +131,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             s.WithBearerToken(customer.Token);
@@ -150,7 +150,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var token = await SignInAsAdminAsync();
 
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             s.WithBearerToken(token);
@@ -168,7 +168,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     [InlineData("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmVkLXdpdGgtYW5vdGhlci1rZXk")]
     public async Task refuses_the_account_without_a_valid_token(string? token)
     {
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Get.Url("/api/users/me");
             if (token is not null)
@@ -187,7 +187,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var customer = await RegisterCustomerAsync();
 
-        var result = await Users.Scenario(s =>
+        var result = await Api.Scenario(s =>
         {
             s.Post.Json(new { amount = 2_500 }).ToUrl("/api/users/me/points");
             s.WithBearerToken(customer.Token);
@@ -203,7 +203,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var customer = await RegisterCustomerAsync();
 
-        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Users.Scenario(s =>
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Api.Scenario(s =>
         {
             s.Post.Json(new { amount = 10 }).ToUrl("/api/users/me/points");
             s.WithBearerToken(customer.Token);
@@ -224,7 +224,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     {
         var customer = await RegisterCustomerAsync();
 
-        await SendRawJsonAsync(Users, HttpMethod.Post, "/api/users/me/points", body, 400, customer.Token);
+        await SendRawJsonAsync(Api, HttpMethod.Post, "/api/users/me/points", body, 400, customer.Token);
 
         Assert.Equal(ShopHost.InitialPoints, await PointsOfAsync(customer));
     }
@@ -232,7 +232,7 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
     [Fact]
     public async Task refuses_an_anonymous_top_up()
     {
-        await Users.Scenario(s =>
+        await Api.Scenario(s =>
         {
             s.Post.Json(new { amount = 10 }).ToUrl("/api/users/me/points");
             s.StatusCodeShouldBe(401);
