@@ -11,6 +11,9 @@ public static class GatewayRoutes
         ("/api/auth", "users"),
     ];
 
+    /// <summary>Every service the gateway routes to.</summary>
+    public static IEnumerable<string> Services => Prefixes.Select(route => route.Service).Distinct();
+
     /// <summary>The service (registry application) that serves the path, or null when no route matches.</summary>
     public static string? ServiceFor(PathString path) =>
         Prefixes.FirstOrDefault(route => path.StartsWithSegments(route.Prefix, StringComparison.OrdinalIgnoreCase)).Service;

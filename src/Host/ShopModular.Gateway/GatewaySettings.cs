@@ -12,4 +12,10 @@ public sealed class GatewaySettings
     public int RateLimitPermits { get; set; } = 600;
 
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest request body the gateway accepts (413 beyond it); the API's bodies are small JSON documents.</summary>
+    public long MaxRequestBodySize { get; set; } = 1024 * 1024;
+
+    /// <summary>The most header bytes a request may carry (431 beyond it).</summary>
+    public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
 }

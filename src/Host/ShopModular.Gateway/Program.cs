@@ -19,8 +19,8 @@ public static class GatewayProgram
         var settings = builder.Configuration.GetSection(GatewaySettings.Section).Get<GatewaySettings>() ?? new GatewaySettings();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodySize;
+            kestrel.Limits.MaxRequestHeadersTotalSize = settings.MaxRequestHeadersTotalSize;
         });
         builder.Services.AddProblemDetails();
         builder.AddShopAuthentication();
@@ -49,10 +49,12 @@ public static class GatewayProgram
         // Ready once it knows where the services are.
         app.MapGet("/health/ready", (EurekaClient registry) =>
             registry.HasFetchedRegistry ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable)).DisableRateLimiting();
+        var forwarder = app.Services.GetRequiredService<ServiceForwarder>();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(forwarder.ReportInstances);
         app.MapMetrics("/metrics").DisableRateLimiting();
         app.UseRateLimiter();
         // Everything else is the public API, forwarded (or answered 404 when no route owns the path).
-        app.MapFallback("{**path}", app.Services.GetRequiredService<ServiceForwarder>().ForwardAsync);
+        app.MapFallback("{**path}", forwarder.ForwardAsync);
         await app.RunAsync();
     }
 }

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using ShopModular.Platform.Discovery;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -22,6 +24,15 @@ public sealed class ServiceForwarder(
     ILogger<ServiceForwarder> logger)
 {
     private const string CorrelationHeader = "X-Correlation-Id";
+
+    private static readonly Counter BackendAttempts = Metrics.CreateCounter(
+        "shop_gateway_backend_attempts_total",
+        "Requests the gateway sent to a backend instance, by service and outcome (answered, unreachable, timed_out, failed).",
+        "service",
+        "outcome");
+
+    private static readonly Gauge InstancesUp = Metrics.CreateGauge(
+        "shop_gateway_instances_up", "UP instances of each service in the gateway's copy of the registry.", "service");
 
     private readonly ConcurrentDictionary<string, int> _nextInstance = new();
     private readonly HttpMessageInvoker _backends = new(new SocketsHttpHandler
@@ -78,6 +89,7 @@ public sealed class ServiceForwarder(
                 _backends,
                 new ForwarderRequestConfig { ActivityTimeout = settings.Value.BackendTimeout },
                 HttpTransformer.Default);
+            BackendAttempts.WithLabels(service, OutcomeOf(error)).Inc();
             if (error == ForwarderError.None || context.Response.HasStarted || error != ForwarderError.Request)
             {
                 break;
@@ -89,14 +101,49 @@ public sealed class ServiceForwarder(
 
         if (error != ForwarderError.None && !context.Response.HasStarted)
         {
-            var timedOut = error == ForwarderError.RequestTimedOut;
-            await ProblemAsync(
-                context,
-                timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
-                timedOut ? "Gateway Timeout" : "Bad Gateway",
-                timedOut ? $"{service} did not answer within {settings.Value.BackendTimeout}." : $"{service} could not be reached.");
+            var (status, title, detail) = error switch
+            {
+                ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "Gateway Timeout", $"{service} did not answer within {settings.Value.BackendTimeout}."),
+                // The client's own body could not be read: too large (Kestrel's limit) or malformed.
+                ForwarderError.RequestBodyClient when BadRequestIn(context.GetForwarderErrorFeature()?.Exception) is { } bad =>
+                    (bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message),
+                ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "Bad Request", "The request body could not be read."),
+                _ => (StatusCodes.Status502BadGateway, "Bad Gateway", $"{service} could not be reached."),
+            };
+            await ProblemAsync(context, status, title, detail);
         }
     }
+
+    /// <summary>Sets <c>shop_gateway_instances_up</c> from the registry; call before each scrape.</summary>
+    public void ReportInstances()
+    {
+        foreach (var service in GatewayRoutes.Services)
+        {
+            InstancesUp.WithLabels(service).Set(registry.UpInstances(service).Count);
+        }
+    }
+
+    /// <summary>Kestrel's verdict on the client's request, wherever the forwarder wrapped it.</summary>
+    private static BadHttpRequestException? BadRequestIn(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is BadHttpRequestException bad)
+            {
+                return bad;
+            }
+        }
+
+        return null;
+    }
+
+    private static string OutcomeOf(ForwarderError error) => error switch
+    {
+        ForwarderError.None => "answered",
+        ForwarderError.Request => "unreachable",
+        ForwarderError.RequestTimedOut => "timed_out",
+        _ => "failed",
+    };
 
     private static bool IsIdempotent(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ShopModular.Platform.Discovery;
 
@@ -25,6 +26,7 @@ public static class ShopDiscoveryExtensions
         builder.Services.Configure<EurekaClientSettings>(builder.Configuration.GetSection(EurekaClientSettings.Section));
         builder.Services.Configure<EurekaInstanceSettings>(builder.Configuration.GetSection(EurekaInstanceSettings.Section));
         builder.Services.AddHttpClient(EurekaClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EurekaClient>();
         builder.Services.AddSingleton(new DiscoveryIdentity(appName));
         builder.Services.AddHostedService<EurekaRegistration>();

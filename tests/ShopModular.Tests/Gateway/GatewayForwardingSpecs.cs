@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using Alba;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using ShopModular.Platform.Security;
+using ShopModular.Tests.Infrastructure;
+
+namespace ShopModular.Tests.Gateway;
+
+/// <summary>
+/// What the gateway does on the way to a backend and back: the backend is a stub registered in a real registry,
+/// so a spec can see the request as it arrived, or keep the gateway waiting.
+/// </summary>
+public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFixture<RegistryProcess>, IAsyncLifetime
+{
+    private const string Service = "products";
+
+    private StubBackend _backend = null!;
+
+    public async Task InitializeAsync() => _backend = await StubBackend.StartAsync(Service, registry.ServiceUrl);
+
+    public async Task DisposeAsync() => await _backend.DisposeAsync();
+
+    [Fact]
+    public async Task passes_on_the_token_the_correlation_id_and_the_callers_trace()
+    {
+        await using var gateway = await StartGatewayAsync();
+        var token = TokenFrom(gateway);
+        var traceId = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+
+        var result = await gateway.Scenario(s =>
+        {
+            s.Get.Url(StubBackend.EchoPath);
+            s.WithBearerToken(token);
+            s.WithRequestHeader("X-Correlation-Id", "checkout-7");
+            s.WithRequestHeader("traceparent", $"00-{traceId}-{callerSpan}-01");
+            s.StatusCodeShouldBe(200);
+        });
+        var received = (await result.ReadAsJsonAsync<Dictionary<string, string>>())!;
+
+        Assert.Equal($"Bearer {token}", received["authorization"]);
+        Assert.Equal("checkout-7", received["x-correlation-id"]);
+        // The same trace, continued by the gateway: W3C version 00, the caller's trace id, sampled.
+        var traceparent = received["traceparent"].Split('-');
+        Assert.Equal(["00", traceId.ToString()], traceparent[..2]);
+        Assert.Equal("01", traceparent[3]);
+    }
+
+    [Fact]
+    public async Task starts_a_trace_for_a_caller_that_sent_none()
+    {
+        await using var gateway = await StartGatewayAsync();
+
+        var result = await gateway.Scenario(s =>
+        {
+            s.Get.Url(StubBackend.EchoPath);
+            s.StatusCodeShouldBe(200);
+        });
+        var received = (await result.ReadAsJsonAsync<Dictionary<string, string>>())!;
+
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", received["traceparent"]);
+        Assert.Equal(result.Context.Response.Headers["X-Correlation-Id"].ToString(), received["x-correlation-id"]);
+    }
+
+    [Fact]
+    public async Task a_backend_that_does_not_answer_in_time_is_504()
+    {
+        await using var gateway = await StartGatewayAsync(builder => builder.UseSetting("Gateway:BackendTimeout", "00:00:01"));
+
+        var result = await gateway.Scenario(s =>
+        {
+            s.Get.Url(StubBackend.SilentPath);
+            s.StatusCodeShouldBe(504);
+        });
+
+        Assert.Equal("application/problem+json", result.Context.Response.ContentType);
+    }
+
+    [Fact]
+    public async Task a_body_over_the_limit_is_413()
+    {
+        await using var gateway = TestGateway.StartOnLoopback(registry.ServiceUrl, builder => builder.UseSetting("Gateway:MaxRequestBodySize", "1024"));
+        await TestGateway.SeesAsync(gateway.Host, Service);
+        using var client = gateway.Client();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TokenFrom(gateway.Services));
+
+        using var fits = await client.PostAsync(StubBackend.EchoPath, new StringContent(new string('x', 1000)));
+        using var tooLarge = await client.PostAsync(StubBackend.EchoPath, new StringContent(new string('x', 1025)));
+
+        Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task oversized_headers_are_431()
+    {
+        await using var gateway = TestGateway.StartOnLoopback(registry.ServiceUrl, builder => builder.UseSetting("Gateway:MaxRequestHeadersTotalSize", "4096"));
+        await TestGateway.SeesAsync(gateway.Host, Service);
+        using var client = gateway.Client();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, StubBackend.EchoPath);
+        request.Headers.Add("X-Padding", new string('x', 5000));
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+    }
+
+    private async Task<IAlbaHost> StartGatewayAsync(Action<IWebHostBuilder>? configure = null)
+    {
+        var gateway = await TestGateway.StartAsync(registry.ServiceUrl, configure: configure);
+        await TestGateway.SeesAsync(gateway, Service);
+        return gateway;
+    }
+
+    /// <summary>A token the gateway (and every module) accepts: issued with the shared signing key.</summary>
+    private static string TokenFrom(IServiceProvider services) =>
+        services.GetRequiredService<TokenIssuer>().Issue(Guid.NewGuid(), "caller@shop.test", []).AccessToken;
+
+    private static string TokenFrom(IAlbaHost gateway) => TokenFrom(gateway.Services);
+}
