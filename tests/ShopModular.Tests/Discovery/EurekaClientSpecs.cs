@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Alba;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using ShopModular.Platform.Discovery;
 using ShopModular.Tests.Infrastructure;
@@ -33,6 +34,22 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
         }
 
         Assert.Null(await registry.InstanceAsync("PRODUCTS", InstanceId));
+    }
+
+    [Fact]
+    public async Task with_prefer_ip_address_it_registers_its_address_as_host_name()
+    {
+        await using var products = await StartProductsAsync(registry.ServiceUrl, builder =>
+        {
+            builder.UseSetting("eureka:instance:preferIpAddress", "true");
+            builder.UseSetting("eureka:instance:ipAddress", "127.0.0.2");
+        });
+
+        var instance = await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", "127.0.0.2:products:5082"));
+
+        Assert.Equal("127.0.0.2", instance["hostName"]!.GetValue<string>());
+        Assert.Equal("127.0.0.2", instance["ipAddr"]!.GetValue<string>());
+        Assert.Equal("http://127.0.0.2:5082/", instance["homePageUrl"]!.GetValue<string>());
     }
 
     [Fact]
@@ -78,7 +95,7 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
         Assert.Equal("UP", (await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId)))["status"]!.GetValue<string>());
     }
 
-    private static async Task<IAlbaHost> StartProductsAsync(string serviceUrls) =>
+    private static async Task<IAlbaHost> StartProductsAsync(string serviceUrls, Action<IWebHostBuilder>? configure = null) =>
         await ShopHost.StartAsync(await TestDatabase.CreateAsync("discovery"), "products", builder =>
         {
             builder.UseSetting("eureka:client:enabled", "true");
@@ -87,6 +104,7 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
             builder.UseSetting("eureka:instance:hostName", "127.0.0.1");
             builder.UseSetting("eureka:instance:port", "5082");
             builder.UseSetting("eureka:instance:leaseRenewalIntervalInSeconds", "1");
+            configure?.Invoke(builder);
         });
 
     private async Task RegisterAsync(string app, string id, int port, string status)

@@ -57,25 +57,19 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
-    public async Task prometheus_finds_every_process_through_the_registry_and_scrapes_its_metrics()
+    public async Task prometheus_finds_every_process_through_the_registry_and_the_dashboard_queries_find_their_series()
     {
         var port = Repository.FreePort();
         var work = Path.Combine(processes.StateDirectory, "prometheus");
         Directory.CreateDirectory(work);
         var config = Path.Combine(work, "prometheus.yml");
-        // The Debian package's Prometheus with eureka_sd_configs pointed at our registry: it reads /eureka/apps as XML.
-        await File.WriteAllTextAsync(config, $"""
-            global:
-              scrape_interval: 1s
-            scrape_configs:
-              - job_name: shopmodular
-                eureka_sd_configs:
-                  - server: http://127.0.0.1:{processes.RegistryPort}/eureka
-                    refresh_interval: 1s
-                relabel_configs:
-                  - source_labels: [__meta_eureka_app_instance_metadata_prometheus_path]
-                    target_label: __metrics_path__
-            """);
+        // The Debian package's Prometheus with the deployment's own configuration (deploy/prometheus), pointed at
+        // our registry and with shorter intervals: it reads /eureka/apps as XML.
+        var deployed = await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "deploy", "prometheus", "prometheus.yml"));
+        await File.WriteAllTextAsync(config, deployed
+            .Replace("http://eureka:8761/eureka", $"http://127.0.0.1:{processes.RegistryPort}/eureka", StringComparison.Ordinal)
+            .Replace("scrape_interval: 15s", "scrape_interval: 1s", StringComparison.Ordinal)
+            .Replace("refresh_interval: 30s", "refresh_interval: 1s", StringComparison.Ordinal));
         using var prometheus = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("prometheus",
         [
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(work, "data")}",
@@ -88,25 +82,34 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         try
         {
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var deadline = DateTime.UtcNow + SettleTimeout;
             string[] up = [];
-            while (up.Length < 4)
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    up = await AppsScrapedAsync(api);
+                    return up.Length == 4;
+                },
+                SettleTimeout,
+                () => $"Targets up so far: {string.Join(", ", up)}");
+            Assert.Equal(["gateway", "orders", "products", "users"], up);
+
+            // Every query of the Grafana dashboard is valid PromQL, and the gauges it shows have series.
+            var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "deploy", "grafana", "dashboards", "shopmodular.json")))!;
+            var queries = dashboard["panels"]!.AsArray().SelectMany(panel => panel!["targets"]!.AsArray())
+                .Select(target => target!["expr"]!.GetValue<string>().Replace("$__rate_interval", "1m", StringComparison.Ordinal)).ToList();
+            foreach (var query in queries)
             {
-                Assert.True(DateTime.UtcNow < deadline, $"Targets up so far: {string.Join(", ", up)}");
-                await Task.Delay(500);
-                try
-                {
-                    var targets = JsonNode.Parse(await api.GetStringAsync("/api/v1/targets?state=active"))!["data"]!["activeTargets"]!.AsArray();
-                    up = [.. targets.Where(target => target!["health"]!.GetValue<string>() == "up")
-                        .Select(target => target!["discoveredLabels"]!["__meta_eureka_app_name"]!.GetValue<string>()).Order()];
-                }
-                catch (HttpRequestException)
-                {
-                    // Prometheus is still starting.
-                }
+                var answer = JsonNode.Parse(await api.GetStringAsync($"/api/v1/query?query={Uri.EscapeDataString(query)}"))!;
+                Assert.Equal("success", answer["status"]!.GetValue<string>());
             }
 
-            Assert.Equal(["GATEWAY", "ORDERS", "PRODUCTS", "USERS"], up);
+            foreach (var gauge in queries.Where(query => !query.Contains("rate(", StringComparison.Ordinal)))
+            {
+                await Eventually.UntilAsync(
+                    async () => JsonNode.Parse(await api.GetStringAsync($"/api/v1/query?query={Uri.EscapeDataString(gauge)}"))!["data"]!["result"]!.AsArray().Count > 0,
+                    SettleTimeout,
+                    () => $"No series for the dashboard's {gauge}.");
+            }
         }
         finally
         {
@@ -114,8 +117,23 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         }
     }
 
+    /// <summary>The apps (the <c>app</c> label the configuration sets) whose targets are up; empty while Prometheus starts.</summary>
+    private static async Task<string[]> AppsScrapedAsync(HttpClient prometheus)
+    {
+        try
+        {
+            var targets = JsonNode.Parse(await prometheus.GetStringAsync("/api/v1/targets?state=active"))!["data"]!["activeTargets"]!.AsArray();
+            return [.. targets.Where(target => target!["health"]!.GetValue<string>() == "up")
+                .Select(target => target!["labels"]!["app"]!.GetValue<string>()).Order()];
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
     [Fact]
-    public async Task two_products_instances_share_the_reads_and_losing_one_loses_no_get_and_it_leaves_the_registry()
+    public async Task two_products_instances_share_the_reads_and_a_killed_one_loses_no_get_and_leaves_the_gateways_routing_within_its_lease()
     {
         var shop = await ShopClient.SignInAsync(processes);
         var cup = await shop.AddProductAsync("Cup", price: 100, stock: 5);
@@ -144,11 +162,24 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
                 Assert.Equal(5, (await shop.ProductAsync(cup)).Stock); // each GET that meets the dead one is retried
             }
 
-            // Its lease (15 s) lapses, the registry evicts it (every 5 s), and the gateway's next fetch drops it.
+            // Its lease (15 s) lapses, the registry evicts it (every 5 s), and the gateway's next fetch (every
+            // 2 s) drops it from its routing.
+            var leaseEvictionAndFetch = TimeSpan.FromSeconds(15 + 5 + 2 + 10);
             await Eventually.UntilAsync(
                 async () => await RegisteredProductsAsync() == 1,
-                TimeSpan.FromSeconds(15 + 5 + 2 + 10),
+                leaseEvictionAndFetch,
                 () => "The killed instance outlived its lease in the registry.");
+            await Eventually.UntilAsync(
+                async () => await GatewayRoutesToProductsAsync() == 1,
+                leaseEvictionAndFetch,
+                () => "The gateway still routes to the killed instance.");
+            var unreachable = await UnreachableProductsAttemptsAsync();
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal(5, (await shop.ProductAsync(cup)).Stock);
+            }
+
+            Assert.Equal(unreachable, await UnreachableProductsAttemptsAsync());
         }
         finally
         {
@@ -166,6 +197,22 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         return response.IsSuccessStatusCode
             ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["application"]!["instance"]!.AsArray().Count
             : 0;
+    }
+
+    /// <summary>UP Products instances in the gateway's copy of the registry, from its /metrics.</summary>
+    private Task<double> GatewayRoutesToProductsAsync() => GatewayMetricAsync("shop_gateway_instances_up{service=\"products\"}");
+
+    /// <summary>Requests the gateway sent to a Products instance that did not answer.</summary>
+    private Task<double> UnreachableProductsAttemptsAsync() =>
+        GatewayMetricAsync("shop_gateway_backend_attempts_total{service=\"products\",outcome=\"unreachable\"}");
+
+    private async Task<double> GatewayMetricAsync(string series)
+    {
+        using var gateway = processes.Gateway();
+        var metrics = await gateway.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(line => line.StartsWith(series + " ", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Requests an instance has answered for the product routes, from its own /metrics.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -102,7 +104,8 @@ internal sealed class EurekaRegistration(
     {
         var settings = instanceSettings.Value;
         var app = (settings.AppName ?? identity.AppName).ToUpperInvariant();
-        var hostName = settings.HostName ?? Dns.GetHostName();
+        var ipAddress = settings.IpAddress ?? MachineAddress();
+        var hostName = settings.PreferIpAddress ? ipAddress : settings.HostName ?? Dns.GetHostName();
         var port = settings.Port ?? ListeningPort()
             ?? throw new InvalidOperationException("The Eureka registration needs this process's port: set eureka:instance:port.");
         var baseUrl = $"http://{hostName}:{port}";
@@ -124,7 +127,7 @@ internal sealed class EurekaRegistration(
             ["instanceId"] = settings.InstanceId ?? $"{hostName}:{app.ToLowerInvariant()}:{port}",
             ["hostName"] = hostName,
             ["app"] = app,
-            ["ipAddr"] = settings.IpAddress,
+            ["ipAddr"] = ipAddress,
             ["status"] = "UP",
             ["overriddenStatus"] = "UNKNOWN",
             ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
@@ -154,6 +157,14 @@ internal sealed class EurekaRegistration(
             .Where(address => address.Scheme == "http")
             .Select(address => (int?)address.Port)
             .FirstOrDefault();
+
+    private static string MachineAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(network => network.OperationalStatus == OperationalStatus.Up && network.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(network => network.GetIPProperties().UnicastAddresses)
+            .Select(unicast => unicast.Address)
+            .FirstOrDefault(address => address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(address))
+            ?.ToString() ?? IPAddress.Loopback.ToString();
 
     private static string Text(JsonObject instance, string name) => instance[name]!.ToString();
 }

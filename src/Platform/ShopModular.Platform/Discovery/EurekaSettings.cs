@@ -40,10 +40,14 @@ public sealed class EurekaInstanceSettings
     /// <summary>Defaults to <c>{hostName}:{appName}:{port}</c>.</summary>
     public string? InstanceId { get; set; }
 
-    /// <summary>Defaults to the machine's name.</summary>
+    /// <summary>The name others reach this process by. Defaults to the machine's name, or to <see cref="IpAddress"/> with <see cref="PreferIpAddress"/>.</summary>
     public string? HostName { get; set; }
 
-    public string IpAddress { get; set; } = "127.0.0.1";
+    /// <summary>Defaults to the machine's first IPv4 address that is up and not loopback (127.0.0.1 when it has none).</summary>
+    public string? IpAddress { get; set; }
+
+    /// <summary>Register the IP address as the host name: for containers, whose names other containers may not resolve.</summary>
+    public bool PreferIpAddress { get; set; }
 
     /// <summary>Defaults to the port this process listens on (its first HTTP address).</summary>
     public int? Port { get; set; }
