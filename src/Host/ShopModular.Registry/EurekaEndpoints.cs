@@ -1,11 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Xml;
+using System.Xml.Linq;
 
 namespace ShopModular.Registry;
 
 /// <summary>The Eureka REST API under <c>/eureka</c> and <c>/eureka/v2</c> (protocol notes, 1.1 and 1.2).</summary>
 public static class EurekaEndpoints
 {
+    /// <summary>Eureka's InstanceStatus values (the genuine server answers 500 to any other; we say 400).</summary>
+    private static readonly HashSet<string> Statuses = new(["UP", "DOWN", "STARTING", "OUT_OF_SERVICE", "UNKNOWN"], StringComparer.OrdinalIgnoreCase);
+
     public static void MapEureka(this IEndpointRouteBuilder routes)
     {
         foreach (var prefix in new[] { "/eureka", "/eureka/v2" })
@@ -16,6 +21,14 @@ public static class EurekaEndpoints
                 registry.Renew(app, id, lastDirtyTimestamp) ? Results.Ok() : Results.NotFound());
             eureka.MapDelete("/apps/{app}/{id}", (string app, string id, EurekaRegistry registry) =>
                 registry.Cancel(app, id) ? Results.Ok() : Results.NotFound());
+            eureka.MapPut("/apps/{app}/{id}/status", (string app, string id, string? value, EurekaRegistry registry) =>
+                !Statuses.Contains(value ?? string.Empty) ? Results.Text($"Unknown status '{value}'", statusCode: StatusCodes.Status400BadRequest)
+                : registry.OverrideStatus(app, id, value!.ToUpperInvariant()) ? Results.Ok() : Results.NotFound());
+            eureka.MapDelete("/apps/{app}/{id}/status", (string app, string id, string? value, EurekaRegistry registry) =>
+                registry.RemoveStatusOverride(app, id, value?.ToUpperInvariant()) ? Results.Ok() : Results.NotFound());
+            eureka.MapPut("/apps/{app}/{id}/metadata", (string app, string id, HttpRequest request, EurekaRegistry registry) =>
+                registry.MergeMetadata(app, id, request.Query.Select(entry => KeyValuePair.Create(entry.Key, entry.Value.ToString())))
+                    ? Results.Ok() : Results.NotFound());
             eureka.MapGet("/apps", (HttpRequest request, EurekaRegistry registry) => Document(request, registry.Applications()));
             eureka.MapGet("/apps/delta", (HttpRequest request, EurekaRegistry registry) => Document(request, registry.Delta()));
             eureka.MapGet("/apps/{app}", (string app, HttpRequest request, EurekaRegistry registry) =>
@@ -34,20 +47,19 @@ public static class EurekaEndpoints
 
     private static async Task<IResult> RegisterAsync(string app, HttpRequest request, EurekaRegistry registry)
     {
-        if (request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true)
-        {
-            // The genuine server also reads XML registrations; every client we serve (ours, eureka-js-client) sends JSON.
-            return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
-        }
-
+        var contentType = request.ContentType ?? string.Empty;
         JsonObject? instance;
-        try
+        if (contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
-            instance = (await JsonNode.ParseAsync(request.Body))?["instance"] as JsonObject;
+            instance = await ReadJsonInstanceAsync(request);
         }
-        catch (JsonException)
+        else if (contentType.Contains("xml", StringComparison.OrdinalIgnoreCase))
         {
-            instance = null;
+            instance = await ReadXmlInstanceAsync(request);
+        }
+        else
+        {
+            return Results.StatusCode(StatusCodes.Status415UnsupportedMediaType);
         }
 
         if (instance is null)
@@ -59,6 +71,34 @@ public static class EurekaEndpoints
         return registry.Register(app, instance) is { } problem
             ? Results.Text(problem, statusCode: StatusCodes.Status400BadRequest)
             : Results.NoContent();
+    }
+
+    /// <summary>The body <c>{"instance": {…}}</c>; null when it is not one.</summary>
+    private static async Task<JsonObject?> ReadJsonInstanceAsync(HttpRequest request)
+    {
+        try
+        {
+            return (await JsonNode.ParseAsync(request.Body))?["instance"] as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The body <c>&lt;instance&gt;…&lt;/instance&gt;</c>, as Java clients send it; null when it is not one.</summary>
+    private static async Task<JsonObject?> ReadXmlInstanceAsync(HttpRequest request)
+    {
+        try
+        {
+            // XmlReader's defaults refuse DTDs, so no entity in the body is ever expanded.
+            var document = await XDocument.LoadAsync(request.Body, LoadOptions.None, request.HttpContext.RequestAborted);
+            return document.Root?.Name.LocalName == "instance" ? EurekaXml.ToJson(document.Root) : null;
+        }
+        catch (XmlException)
+        {
+            return null;
+        }
     }
 
     /// <summary>JSON only when the Accept header asks for it; XML otherwise, a missing header included.</summary>

@@ -54,12 +54,15 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
                 return null;
             }
 
+            // An operator's override outlives the client's registrations: re-registering cannot bring it back into service.
+            var overridden = existing is { HasOverride: true } ? existing.OverriddenStatus : null;
             var registered = new RegisteredInstance
             {
                 App = app,
                 InstanceId = id!,
                 Info = info,
-                Status = Text(instance, "status") ?? "UP",
+                Status = overridden ?? Text(instance, "status") ?? "UP",
+                OverriddenStatus = overridden ?? "UNKNOWN",
                 LastDirtyTimestamp = dirty,
                 LeaseDurationSeconds = (int)(Number(lease, "durationInSecs") ?? 90),
                 RenewalIntervalSeconds = (int)(Number(lease, "renewalIntervalInSecs") ?? 30),
@@ -74,12 +77,16 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
         return null;
     }
 
-    /// <summary>A heartbeat; false (404) when the lease is unknown, or when the client holds a newer registration than ours.</summary>
+    /// <summary>
+    /// A heartbeat; false (404) when the lease is unknown, when its status resolves to UNKNOWN (an override was
+    /// removed: the client is to register again), or when the client holds a newer registration than ours.
+    /// </summary>
     public bool Renew(string app, string id, long? clientLastDirtyTimestamp)
     {
         lock (_lock)
         {
             if (!_instances.TryGetValue((app.ToUpperInvariant(), id), out var instance)
+                || instance.Status == "UNKNOWN"
                 || clientLastDirtyTimestamp > instance.LastDirtyTimestamp)
             {
                 return false;
@@ -89,6 +96,36 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             return true;
         }
     }
+
+    /// <summary>Sets an operator's status (for example OUT_OF_SERVICE) that wins over the client's; false when unknown.</summary>
+    public bool OverrideStatus(string app, string id, string status) =>
+        Modify(app, id, instance =>
+        {
+            instance.OverriddenStatus = status;
+            instance.Status = status;
+        });
+
+    /// <summary>Removes the override; the status becomes <paramref name="fallback"/> (UNKNOWN by default, which makes the client register again).</summary>
+    public bool RemoveStatusOverride(string app, string id, string? fallback) =>
+        Modify(app, id, instance =>
+        {
+            instance.OverriddenStatus = "UNKNOWN";
+            instance.Status = fallback ?? "UNKNOWN";
+        });
+
+    /// <summary>Merges entries into the instance's metadata; false when unknown.</summary>
+    public bool MergeMetadata(string app, string id, IEnumerable<KeyValuePair<string, string>> entries) =>
+        Modify(app, id, instance =>
+        {
+            var metadata = instance.Info["metadata"] as JsonObject ?? [];
+            metadata.Remove("@class");
+            foreach (var (key, value) in entries)
+            {
+                metadata[key] = value;
+            }
+
+            instance.Info["metadata"] = metadata;
+        });
 
     public bool Cancel(string app, string id)
     {
@@ -100,6 +137,22 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             }
 
             RecordChange(instance, "DELETED", Now);
+            return true;
+        }
+    }
+
+    private bool Modify(string app, string id, Action<RegisteredInstance> change)
+    {
+        lock (_lock)
+        {
+            if (!_instances.TryGetValue((app.ToUpperInvariant(), id), out var instance))
+            {
+                return false;
+            }
+
+            change(instance);
+            instance.LastDirtyTimestamp = Now;
+            RecordChange(instance, "MODIFIED", Now);
             return true;
         }
     }
@@ -215,13 +268,9 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             }
         }
 
-        if (info["overriddenstatus"] is { } overridden && info["overriddenStatus"] is null)
-        {
-            info.Remove("overriddenstatus");
-            info["overriddenStatus"] = overridden.DeepClone();
-        }
-
-        info["overriddenStatus"] ??= "UNKNOWN";
+        // The registry keeps the status override itself (see OverrideStatus).
+        info.Remove("overriddenstatus");
+        info.Remove("overriddenStatus");
         info["countryId"] ??= 1;
         if (info["metadata"] is not JsonObject metadata || metadata.Count(entry => !entry.Key.StartsWith('@')) == 0)
         {

@@ -55,5 +55,48 @@ public static class EurekaXml
         return [element];
     }
 
+    /// <summary>
+    /// The JSON form of an XML element, the other way round: attributes become <c>@name</c>, the text of an element
+    /// with attributes <c>$</c>, repeated elements an array, and an element with only text a string.
+    /// </summary>
+    public static JsonObject? ToJson(XElement element) => NodeFor(element) as JsonObject;
+
+    private static JsonNode NodeFor(XElement element)
+    {
+        var children = element.Elements().ToList();
+        if (children.Count == 0 && !element.HasAttributes)
+        {
+            return JsonValue.Create(element.Value);
+        }
+
+        var node = new JsonObject();
+        foreach (var attribute in element.Attributes())
+        {
+            node["@" + attribute.Name.LocalName] = attribute.Value;
+        }
+
+        if (children.Count == 0)
+        {
+            if (element.Value.Length > 0)
+            {
+                node["$"] = element.Value;
+            }
+
+            return node;
+        }
+
+        var isMetadata = element.Name.LocalName == "metadata";
+        foreach (var group in children.GroupBy(child => child.Name.LocalName))
+        {
+            var name = isMetadata ? Unescape(group.Key) : group.Key == "overriddenstatus" ? "overriddenStatus" : group.Key;
+            var values = group.Select(NodeFor).ToList();
+            node[name] = values.Count == 1 ? values[0] : new JsonArray([.. values]);
+        }
+
+        return node;
+    }
+
+    private static string Unescape(string name) => name.Replace("_-", "$", StringComparison.Ordinal).Replace("__", "_", StringComparison.Ordinal);
+
     private static string Escape(string name) => name.Replace("_", "__", StringComparison.Ordinal).Replace("$", "_-", StringComparison.Ordinal);
 }

@@ -14,6 +14,11 @@ public sealed class RegisteredInstance
 
     public required string Status { get; set; }
 
+    /// <summary>The status an operator set (PUT …/status), which wins over what the client reports; UNKNOWN when none.</summary>
+    public string OverriddenStatus { get; set; } = "UNKNOWN";
+
+    public bool HasOverride => OverriddenStatus != "UNKNOWN";
+
     public required long LastDirtyTimestamp { get; set; }
 
     public required int LeaseDurationSeconds { get; set; }
@@ -38,6 +43,7 @@ public sealed class RegisteredInstance
     {
         var wire = (JsonObject)Info.DeepClone();
         wire["status"] = Status;
+        wire["overriddenStatus"] = OverriddenStatus;
         wire["leaseInfo"] = new JsonObject
         {
             ["renewalIntervalInSecs"] = RenewalIntervalSeconds,

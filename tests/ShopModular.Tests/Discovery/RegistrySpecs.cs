@@ -147,6 +147,118 @@ public sealed class RegistrySpecs : IAsyncLifetime
         });
     }
 
+    [Fact]
+    public async Task takes_a_registration_in_xml_as_java_clients_send_it()
+    {
+        var instance = EurekaXml.From(new JsonObject { ["instance"] = Instance("orders", "h1:orders:5001", port: 5001) }).ToString();
+
+        await _registry.Scenario(s =>
+        {
+            s.Post.Text(instance).ToUrl("/eureka/apps/ORDERS");
+            s.WithRequestHeader("Content-Type", "application/xml");
+            s.StatusCodeShouldBe((int)HttpStatusCode.NoContent);
+        });
+
+        var registered = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!;
+        Assert.Equal(5001, registered["port"]!["$"]!.GetValue<long>());
+        Assert.Equal("true", registered["port"]!["@enabled"]!.GetValue<string>());
+        Assert.Equal("com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", registered["dataCenterInfo"]!["@class"]!.GetValue<string>());
+        Assert.Equal("local", registered["metadata"]!["zone_name"]!.GetValue<string>()); // unescaped from zone__name
+    }
+
+    [Theory]
+    [InlineData("application/xml", "<instance><hostName>h1</hostName>")]
+    [InlineData("application/xml", "<!DOCTYPE instance [<!ENTITY x \"y\">]><instance>&x;</instance>")]
+    [InlineData("application/xml", "<application/>")]
+    [InlineData("text/plain", "h1")]
+    public async Task a_registration_body_that_is_not_an_instance_is_refused(string contentType, string body)
+    {
+        await _registry.Scenario(s =>
+        {
+            s.Post.Text(body).ToUrl("/eureka/apps/ORDERS");
+            s.WithRequestHeader("Content-Type", contentType);
+            s.StatusCodeShouldBe(contentType == "text/plain" ? 415 : 400);
+        });
+
+        Assert.Equal("", (await GetJsonAsync("/eureka/apps"))["applications"]!["apps__hashcode"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task an_operator_takes_an_instance_out_of_service_and_heartbeats_do_not_bring_it_back()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001/status?value=OUT_OF_SERVICE", 200);
+        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001?status=UP&lastDirtyTimestamp=1", 200);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        var instance = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!;
+        Assert.Equal("OUT_OF_SERVICE", instance["status"]!.GetValue<string>());
+        Assert.Equal("OUT_OF_SERVICE", instance["overriddenStatus"]!.GetValue<string>());
+        var delta = (await GetJsonAsync("/eureka/apps/delta"))["applications"]!;
+        Assert.Equal("OUT_OF_SERVICE_1_", delta["apps__hashcode"]!.GetValue<string>());
+        Assert.Contains(delta["application"]![0]!["instance"]!.AsArray(), change => change!["actionType"]!.GetValue<string>() == "MODIFIED");
+    }
+
+    [Fact]
+    public async Task removing_the_override_makes_the_next_heartbeat_404_so_the_client_registers_again()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001/status?value=OUT_OF_SERVICE", 200);
+
+        await SendAsync(HttpMethod.Delete, "/eureka/apps/ORDERS/h1:orders:5001/status", 200);
+        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001?status=UP&lastDirtyTimestamp=1", 404);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        var instance = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!;
+        Assert.Equal("UP", instance["status"]!.GetValue<string>());
+        Assert.Equal("UNKNOWN", instance["overriddenStatus"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task merges_metadata_from_the_query_string()
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001/metadata?version=2&zone_name=east", 200);
+
+        var metadata = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!["metadata"]!;
+        Assert.Equal("2", metadata["version"]!.GetValue<string>());
+        Assert.Equal("east", metadata["zone_name"]!.GetValue<string>());
+        Assert.Equal("9100", metadata["prometheus.port"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/eureka/apps/ORDERS/h1:orders:5001/status?value=RESTING")]
+    [InlineData("/eureka/apps/ORDERS/h1:orders:5001/status")]
+    public async Task an_override_to_no_known_status_is_400(string url)
+    {
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+
+        await SendAsync(HttpMethod.Put, url, 400);
+
+        Assert.Equal("UP", (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!["status"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("PUT", "/eureka/apps/ORDERS/h9:orders:1/status?value=OUT_OF_SERVICE")]
+    [InlineData("DELETE", "/eureka/apps/ORDERS/h9:orders:1/status")]
+    [InlineData("PUT", "/eureka/apps/ORDERS/h9:orders:1/metadata?version=2")]
+    public async Task changes_to_an_unknown_instance_are_404(string method, string url) =>
+        await SendAsync(new HttpMethod(method), url, 404);
+
+    private async Task SendAsync(HttpMethod method, string url, int expectedStatus) =>
+        await _registry.Scenario(s =>
+        {
+            s.ConfigureHttpContext(context =>
+            {
+                context.Request.Method = method.Method;
+                context.Request.Path = url.Split('?')[0];
+                context.Request.QueryString = new Microsoft.AspNetCore.Http.QueryString(url.Contains('?', StringComparison.Ordinal) ? url[url.IndexOf('?', StringComparison.Ordinal)..] : "");
+            });
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+
     private async Task RegisterAsync(string app, string id, int port, int leaseSeconds = 30) =>
         await _registry.Scenario(s =>
         {
