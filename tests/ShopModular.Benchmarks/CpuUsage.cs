@@ -2,13 +2,13 @@ using System.Globalization;
 
 namespace ShopModular.Benchmarks;
 
-/// <summary>CPU seconds used so far by the API processes, the broker and every PostgreSQL process, from /proc (Linux only).</summary>
-internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds, double BrokerSeconds)
+/// <summary>CPU seconds used so far by the API processes, the gateway, the broker and every PostgreSQL process, from /proc (Linux only).</summary>
+internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds, double BrokerSeconds, double GatewaySeconds)
 {
     // USER_HZ is 100 on every Linux the benchmark runs on (getconf CLK_TCK).
     private const double TicksPerSecond = 100;
 
-    public static CpuUsage? Read(int[] hostPids, int? brokerPid)
+    public static CpuUsage? Read(int[] hostPids, int? brokerPid, int? gatewayPid)
     {
         if (hostPids.Length == 0 || !OperatingSystem.IsLinux())
         {
@@ -22,7 +22,8 @@ internal sealed record CpuUsage(double HostSeconds, double PostgresSeconds, doub
         return new CpuUsage(
             hostPids.Sum(pid => TicksOf($"/proc/{pid}")) / TicksPerSecond,
             postgres / TicksPerSecond,
-            brokerPid is { } broker ? TicksOf($"/proc/{broker}") / TicksPerSecond : 0);
+            brokerPid is { } broker ? TicksOf($"/proc/{broker}") / TicksPerSecond : 0,
+            gatewayPid is { } gateway ? TicksOf($"/proc/{gateway}") / TicksPerSecond : 0);
     }
 
     private static string? ReadComm(string directory)

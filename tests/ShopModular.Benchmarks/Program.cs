@@ -6,10 +6,10 @@ using ShopModular.Benchmarks;
 // Usage: ShopModular.Benchmarks --url http://127.0.0.1:5080 --orders 2000 --concurrency 16
 //        [--rate R] [--warmup 300] [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
 //        [--users-url U --products-url P --orders-url O] (split topology: each module's own process)
-//        [--host-pid PID[,PID...]] [--broker-pid PID]
+//        [--host-pid PID[,PID...]] [--broker-pid PID] [--gateway-pid PID]
 // Without --rate, C clients place orders back to back (the saga's capacity); with --rate R, orders
 // are placed at R per second (the saga's latency at a load it can sustain). With --host-pid (Linux),
-// it also reports the CPU the host processes, PostgreSQL (and with --broker-pid, the broker) spent per order.
+// it also reports the CPU the host processes, PostgreSQL (and the broker and gateway when given) spent per order.
 var options = BenchOptions.Parse(args);
 using var usersClient = Client(options.UsersUrl);
 using var productsClient = Client(options.ProductsUrl);
@@ -44,9 +44,9 @@ if (options.Warmup > 0)
 
 var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
 var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
-var cpuBefore = CpuUsage.Read(options.HostPids, options.BrokerPid);
+var cpuBefore = CpuUsage.Read(options.HostPids, options.BrokerPid, options.GatewayPid);
 var run = await PlaceAndSettleAsync(options.Orders);
-var cpuAfter = CpuUsage.Read(options.HostPids, options.BrokerPid);
+var cpuAfter = CpuUsage.Read(options.HostPids, options.BrokerPid, options.GatewayPid);
 if (run is null)
 {
     return 1;
@@ -74,11 +74,11 @@ if (cpuBefore is not null && cpuAfter is not null)
 {
     // Where the time goes (Linux): CPU of the host processes, all PostgreSQL processes and the broker during the measured run.
     Console.WriteLine(string.Create(invariant,
-        $"CPU per order       host {(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} ms, PostgreSQL {(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} ms, broker {(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1} ms"));
+        $"CPU per order       host {(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} ms, PostgreSQL {(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} ms, broker {(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1} ms, gateway {(cpuAfter.GatewaySeconds - cpuBefore.GatewaySeconds) * 1000 / ours.Count:F1} ms"));
 }
 
 var cpu = cpuBefore is not null && cpuAfter is not null
-    ? string.Create(invariant, $" host_cpu_ms={(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} postgres_cpu_ms={(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} broker_cpu_ms={(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1}")
+    ? string.Create(invariant, $" host_cpu_ms={(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} postgres_cpu_ms={(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} broker_cpu_ms={(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1} gateway_cpu_ms={(cpuAfter.GatewaySeconds - cpuBefore.GatewaySeconds) * 1000 / ours.Count:F1}")
     : string.Empty;
 Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}{cpu}"));
 return conserved && completed.Count == ours.Count ? 0 : 1;

@@ -9,10 +9,11 @@ namespace ShopModular.Benchmarks;
 /// <param name="Url">Where the whole API is; the per-module URLs, when given, override it (split topology).</param>
 /// <param name="HostPids">The processes serving the API, whose CPU time is reported (Linux).</param>
 /// <param name="BrokerPid">The message broker's process, whose CPU time is reported too when given.</param>
+/// <param name="GatewayPid">The API gateway's process, whose CPU time is reported too when given.</param>
 internal sealed record BenchOptions(
     string Url, string UsersUrl, string ProductsUrl, string OrdersUrl,
     int Orders, int Concurrency, int Rate, int Warmup, int Users, int Products,
-    string AdminEmail, string AdminPassword, int[] HostPids, int? BrokerPid)
+    string AdminEmail, string AdminPassword, int[] HostPids, int? BrokerPid, int? GatewayPid)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -39,7 +40,10 @@ internal sealed record BenchOptions(
             Value("--admin-email", "admin@shopmodular.local"),
             Value("--admin-password", "admin-dev-password"),
             [.. Value("--host-pid", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(pid => int.Parse(pid, CultureInfo.InvariantCulture))],
-            Value("--broker-pid", "") is { Length: > 0 } broker ? int.Parse(broker, CultureInfo.InvariantCulture) : null);
+            Pid("--broker-pid"),
+            Pid("--gateway-pid"));
+
+        int? Pid(string name) => Value(name, "") is { Length: > 0 } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null;
     }
 }
 

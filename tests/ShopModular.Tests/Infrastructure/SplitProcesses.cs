@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using ShopModular.Orders;
 using ShopModular.Products;
@@ -18,7 +16,8 @@ public sealed class SplitProcesses : IAsyncLifetime
 
     private readonly Dictionary<string, int> _ports = [];
     private readonly int _postgresPort = Repository.FreePort();
-    private readonly int _brokerPort = FreeBrokerPort();
+    // The broker takes four consecutive ports: AMQP, management, distribution and epmd.
+    private readonly int _brokerPort = Repository.FreePorts(4);
     private Process? _shop;
 
     public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), $"shop-split-{Guid.NewGuid():N}"[..24]);
@@ -183,35 +182,6 @@ public sealed class SplitProcesses : IAsyncLifetime
         while (await from.ReadLineAsync() is { } line)
         {
             await File.AppendAllTextAsync(path, line + Environment.NewLine);
-        }
-    }
-
-    /// <summary>The broker takes four consecutive ports (AMQP, management, distribution, epmd).</summary>
-    private static int FreeBrokerPort()
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var port = Random.Shared.Next(30_000, 50_000);
-            if (Enumerable.Range(port, 4).All(IsFree))
-            {
-                return port;
-            }
-        }
-
-        throw new InvalidOperationException("No four consecutive free ports found.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }
