@@ -10,6 +10,9 @@ namespace ShopModular.Tests.Discovery;
 /// <summary>The development registry answers as the genuine Eureka server does (protocol notes, section 1).</summary>
 public sealed class RegistrySpecs : IAsyncLifetime
 {
+    /// <summary>The instance most specs register (h1:orders:5001), by its path in the REST API.</summary>
+    private const string OrdersInstance = "/eureka/apps/ORDERS/h1:orders:5001";
+
     private IAlbaHost _registry = null!;
 
     public async Task InitializeAsync() =>
@@ -159,7 +162,7 @@ public sealed class RegistrySpecs : IAsyncLifetime
             s.StatusCodeShouldBe((int)HttpStatusCode.NoContent);
         });
 
-        var registered = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!;
+        var registered = (await GetJsonAsync(OrdersInstance))["instance"]!;
         Assert.Equal(5001, registered["port"]!["$"]!.GetValue<long>());
         Assert.Equal("true", registered["port"]!["@enabled"]!.GetValue<string>());
         Assert.Equal("com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", registered["dataCenterInfo"]!["@class"]!.GetValue<string>());
@@ -188,11 +191,11 @@ public sealed class RegistrySpecs : IAsyncLifetime
     {
         await RegisterAsync("orders", "h1:orders:5001", port: 5001);
 
-        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001/status?value=OUT_OF_SERVICE", 200);
-        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001?status=UP&lastDirtyTimestamp=1", 200);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}/status?value=OUT_OF_SERVICE", 200);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}?status=UP&lastDirtyTimestamp=1", 200);
         await RegisterAsync("orders", "h1:orders:5001", port: 5001);
 
-        var instance = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!;
+        var instance = (await GetJsonAsync(OrdersInstance))["instance"]!;
         Assert.Equal("OUT_OF_SERVICE", instance["status"]!.GetValue<string>());
         Assert.Equal("OUT_OF_SERVICE", instance["overriddenStatus"]!.GetValue<string>());
         var delta = (await GetJsonAsync("/eureka/apps/delta"))["applications"]!;
@@ -204,13 +207,13 @@ public sealed class RegistrySpecs : IAsyncLifetime
     public async Task removing_the_override_makes_the_next_heartbeat_404_so_the_client_registers_again()
     {
         await RegisterAsync("orders", "h1:orders:5001", port: 5001);
-        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001/status?value=OUT_OF_SERVICE", 200);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}/status?value=OUT_OF_SERVICE", 200);
 
-        await SendAsync(HttpMethod.Delete, "/eureka/apps/ORDERS/h1:orders:5001/status", 200);
-        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001?status=UP&lastDirtyTimestamp=1", 404);
+        await SendAsync(HttpMethod.Delete, $"{OrdersInstance}/status", 200);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}?status=UP&lastDirtyTimestamp=1", 404);
         await RegisterAsync("orders", "h1:orders:5001", port: 5001);
 
-        var instance = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!;
+        var instance = (await GetJsonAsync(OrdersInstance))["instance"]!;
         Assert.Equal("UP", instance["status"]!.GetValue<string>());
         Assert.Equal("UNKNOWN", instance["overriddenStatus"]!.GetValue<string>());
     }
@@ -220,9 +223,9 @@ public sealed class RegistrySpecs : IAsyncLifetime
     {
         await RegisterAsync("orders", "h1:orders:5001", port: 5001);
 
-        await SendAsync(HttpMethod.Put, "/eureka/apps/ORDERS/h1:orders:5001/metadata?version=2&zone_name=east", 200);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}/metadata?version=2&zone_name=east", 200);
 
-        var metadata = (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!["metadata"]!;
+        var metadata = (await GetJsonAsync(OrdersInstance))["instance"]!["metadata"]!;
         Assert.Equal("2", metadata["version"]!.GetValue<string>());
         Assert.Equal("east", metadata["zone_name"]!.GetValue<string>());
         Assert.Equal("9100", metadata["prometheus.port"]!.GetValue<string>());
@@ -230,14 +233,14 @@ public sealed class RegistrySpecs : IAsyncLifetime
 
     [Theory]
     [InlineData("/eureka/apps/ORDERS/h1:orders:5001/status?value=RESTING")]
-    [InlineData("/eureka/apps/ORDERS/h1:orders:5001/status")]
+    [InlineData($"{OrdersInstance}/status")]
     public async Task an_override_to_no_known_status_is_400(string url)
     {
         await RegisterAsync("orders", "h1:orders:5001", port: 5001);
 
         await SendAsync(HttpMethod.Put, url, 400);
 
-        Assert.Equal("UP", (await GetJsonAsync("/eureka/apps/ORDERS/h1:orders:5001"))["instance"]!["status"]!.GetValue<string>());
+        Assert.Equal("UP", (await GetJsonAsync(OrdersInstance))["instance"]!["status"]!.GetValue<string>());
     }
 
     [Theory]
