@@ -8,6 +8,9 @@ public sealed class GatewaySettings
     /// <summary>How long a backend may stay silent before the client gets 504.</summary>
     public TimeSpan BackendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an instance that could not be reached is skipped (the registry drops a dead one only when its lease lapses).</summary>
+    public TimeSpan UnreachableInstanceCooldown { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Requests one client (by address) may make per <see cref="RateLimitWindow"/>; beyond that, 429.</summary>
     public int RateLimitPermits { get; set; } = 600;
 

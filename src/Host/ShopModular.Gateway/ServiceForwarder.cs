@@ -13,7 +13,9 @@ namespace ShopModular.Gateway;
 /// <summary>
 /// Forwards each public API request, with YARP's forwarder, to an UP instance of the service that owns the route,
 /// taken round-robin from the registry. A request that could not reach an instance is tried on the next one when
-/// it is idempotent and nothing was sent back yet. Answers the client itself, with problem details, when no route
+/// it is idempotent, or when no connection could be made at all (so the instance cannot have seen it); the
+/// instance is then skipped for <see cref="GatewaySettings.UnreachableInstanceCooldown"/>, so that an instance
+/// that died costs one failed attempt, not one in every N requests until its lease lapses. Answers the client itself, with problem details, when no route
 /// matches (404), the token is missing or invalid (401, before any backend is called), no instance is UP (503),
 /// the backend timed out (504) or could not be reached (502).
 /// </summary>
@@ -21,6 +23,7 @@ public sealed class ServiceForwarder(
     IHttpForwarder forwarder,
     EurekaClient registry,
     IOptions<GatewaySettings> settings,
+    TimeProvider clock,
     ILogger<ServiceForwarder> logger)
 {
     private const string CorrelationHeader = "X-Correlation-Id";
@@ -35,6 +38,7 @@ public sealed class ServiceForwarder(
         "shop_gateway_instances_up", "UP instances of each service in the gateway's copy of the registry.", "service");
 
     private readonly ConcurrentDictionary<string, int> _nextInstance = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unreachableUntil = new();
     private readonly HttpMessageInvoker _backends = new(new SocketsHttpHandler
     {
         UseProxy = false,
@@ -77,12 +81,12 @@ public sealed class ServiceForwarder(
             return;
         }
 
-        var attempts = IsIdempotent(context.Request.Method) ? instances.Count : 1;
+        var candidates = Reachable(instances);
         var first = _nextInstance.AddOrUpdate(service, 0, (_, last) => last + 1);
         var error = ForwarderError.None;
-        for (var attempt = 0; attempt < attempts; attempt++)
+        for (var attempt = 0; attempt < candidates.Count; attempt++)
         {
-            var instance = instances[(int)((uint)(first + attempt) % instances.Count)];
+            var instance = candidates[(int)((uint)(first + attempt) % candidates.Count)];
             error = await forwarder.SendAsync(
                 context,
                 instance.BaseAddress.ToString(),
@@ -90,12 +94,20 @@ public sealed class ServiceForwarder(
                 new ForwarderRequestConfig { ActivityTimeout = settings.Value.BackendTimeout },
                 HttpTransformer.Default);
             BackendAttempts.WithLabels(service, OutcomeOf(error)).Inc();
-            if (error == ForwarderError.None || context.Response.HasStarted || error != ForwarderError.Request)
+            if (error != ForwarderError.Request)
             {
                 break;
             }
 
-            logger.LogWarning("{Service} instance {Instance} did not answer; trying the next", service, instance.InstanceId);
+            _unreachableUntil[instance.InstanceId] = clock.GetUtcNow() + settings.Value.UnreachableInstanceCooldown;
+            var neverConnected = NeverConnected(context.GetForwarderErrorFeature()?.Exception);
+            if (context.Response.HasStarted || !(IsIdempotent(context.Request.Method) || neverConnected))
+            {
+                break;
+            }
+
+            logger.LogWarning("{Service} instance {Instance} did not answer; skipping it for {Cooldown} and trying the next",
+                service, instance.InstanceId, settings.Value.UnreachableInstanceCooldown);
             context.Response.StatusCode = StatusCodes.Status200OK;
         }
 
@@ -112,6 +124,28 @@ public sealed class ServiceForwarder(
             };
             await ProblemAsync(context, status, title, detail);
         }
+    }
+
+    /// <summary>The instances not skipped after a failed attempt; all of them when every one is (better a try than a refusal).</summary>
+    private IReadOnlyList<ServiceInstance> Reachable(IReadOnlyList<ServiceInstance> instances)
+    {
+        var now = clock.GetUtcNow();
+        var reachable = instances.Where(instance => !(_unreachableUntil.TryGetValue(instance.InstanceId, out var until) && until > now)).ToList();
+        return reachable.Count > 0 ? reachable : instances;
+    }
+
+    /// <summary>Whether the attempt failed before a connection existed, so the backend cannot have seen the request.</summary>
+    private static bool NeverConnected(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Sets <c>shop_gateway_instances_up</c> from the registry; call before each scrape.</summary>

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using ShopModular.Platform.Discovery;
 using ShopModular.Platform.Security;
 using ShopModular.Tests.Infrastructure;
 
@@ -65,6 +68,47 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
     }
 
     [Fact]
+    public async Task a_write_is_sent_on_to_the_next_instance_when_one_refuses_the_connection_and_that_one_is_skipped()
+    {
+        // An instance registered on a port nothing listens on: a process that died without deregistering.
+        var deadPort = Repository.FreePort();
+        var dead = new JsonObject
+        {
+            ["instanceId"] = $"127.0.0.1:products:{deadPort}",
+            ["hostName"] = "127.0.0.1",
+            ["app"] = "PRODUCTS",
+            ["ipAddr"] = "127.0.0.1",
+            ["status"] = "UP",
+            ["port"] = new JsonObject { ["$"] = deadPort, ["@enabled"] = "true" },
+            ["vipAddress"] = Service,
+            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+        };
+        using var registered = await registry.Client.PostAsJsonAsync("/eureka/apps/PRODUCTS", new JsonObject { ["instance"] = dead });
+        Assert.Equal(HttpStatusCode.NoContent, registered.StatusCode);
+        await using var deregister = new AsyncDisposal(() => registry.Client.DeleteAsync($"/eureka/apps/PRODUCTS/127.0.0.1:products:{deadPort}"));
+        await using var gateway = await StartGatewayAsync();
+        var routing = gateway.Services.GetRequiredService<EurekaClient>();
+        await Eventually.UntilAsync(() => Task.FromResult(routing.UpInstances(Service).Count == 2), TimeSpan.FromSeconds(30), () => "The gateway did not see both instances.");
+        var token = TokenFrom(gateway);
+
+        // Round-robin sends one of the first two writes to the dead instance; it is refused before anything is sent,
+        // so the gateway sends it on, and skips the dead instance from then on.
+        var answers = new List<int>();
+        for (var i = 0; i < 6; i++)
+        {
+            var result = await gateway.Scenario(s =>
+            {
+                s.Post.Json(new { attempt = i }).ToUrl(StubBackend.EchoPath);
+                s.WithBearerToken(token);
+                s.IgnoreStatusCode();
+            });
+            answers.Add(result.Context.Response.StatusCode);
+        }
+
+        Assert.All(answers, status => Assert.Equal(200, status));
+    }
+
+    [Fact]
     public async Task a_backend_that_does_not_answer_in_time_is_504()
     {
         await using var gateway = await StartGatewayAsync(builder => builder.UseSetting("Gateway:BackendTimeout", "00:00:01"));
@@ -120,4 +164,10 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
         services.GetRequiredService<TokenIssuer>().Issue(Guid.NewGuid(), "caller@shop.test", []).AccessToken;
 
     private static string TokenFrom(IAlbaHost gateway) => TokenFrom(gateway.Services);
+
+    /// <summary>Runs a clean-up when disposed, so that a failed assertion leaves the shared registry as it found it.</summary>
+    private sealed class AsyncDisposal(Func<Task> cleanUp) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await cleanUp();
+    }
 }
