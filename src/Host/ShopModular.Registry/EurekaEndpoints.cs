@@ -21,11 +21,11 @@ public static class EurekaEndpoints
                 registry.Renew(app, id, lastDirtyTimestamp) ? Results.Ok() : Results.NotFound());
             eureka.MapDelete("/apps/{app}/{id}", (string app, string id, EurekaRegistry registry) =>
                 registry.Cancel(app, id) ? Results.Ok() : Results.NotFound());
-            eureka.MapPut("/apps/{app}/{id}/status", (string app, string id, string? value, EurekaRegistry registry) =>
+            eureka.MapPut("/apps/{app}/{id}/status", (string app, string id, string? value, long? lastDirtyTimestamp, EurekaRegistry registry) =>
                 !Statuses.Contains(value ?? string.Empty) ? Results.Text($"Unknown status '{value}'", statusCode: StatusCodes.Status400BadRequest)
-                : registry.OverrideStatus(app, id, value!.ToUpperInvariant()) ? Results.Ok() : Results.NotFound());
-            eureka.MapDelete("/apps/{app}/{id}/status", (string app, string id, string? value, EurekaRegistry registry) =>
-                registry.RemoveStatusOverride(app, id, value?.ToUpperInvariant()) ? Results.Ok() : Results.NotFound());
+                : registry.OverrideStatus(app, id, value!.ToUpperInvariant(), lastDirtyTimestamp) ? Results.Ok() : Results.NotFound());
+            eureka.MapDelete("/apps/{app}/{id}/status", (string app, string id, string? value, long? lastDirtyTimestamp, EurekaRegistry registry) =>
+                registry.RemoveStatusOverride(app, id, value?.ToUpperInvariant(), lastDirtyTimestamp) ? Results.Ok() : Results.NotFound());
             eureka.MapPut("/apps/{app}/{id}/metadata", (string app, string id, HttpRequest request, EurekaRegistry registry) =>
                 registry.MergeMetadata(app, id, request.Query.Select(entry => KeyValuePair.Create(entry.Key, entry.Value.ToString())))
                     ? Results.Ok() : Results.NotFound());

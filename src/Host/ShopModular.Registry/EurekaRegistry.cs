@@ -98,16 +98,16 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
     }
 
     /// <summary>Sets an operator's status (for example OUT_OF_SERVICE) that wins over the client's; false when unknown.</summary>
-    public bool OverrideStatus(string app, string id, string status) =>
-        Modify(app, id, instance =>
+    public bool OverrideStatus(string app, string id, string status, long? lastDirtyTimestamp) =>
+        Modify(app, id, lastDirtyTimestamp, instance =>
         {
             instance.OverriddenStatus = status;
             instance.Status = status;
         });
 
     /// <summary>Removes the override; the status becomes <paramref name="fallback"/> (UNKNOWN by default, which makes the client register again).</summary>
-    public bool RemoveStatusOverride(string app, string id, string? fallback) =>
-        Modify(app, id, instance =>
+    public bool RemoveStatusOverride(string app, string id, string? fallback, long? lastDirtyTimestamp) =>
+        Modify(app, id, lastDirtyTimestamp, instance =>
         {
             instance.OverriddenStatus = "UNKNOWN";
             instance.Status = fallback ?? "UNKNOWN";
@@ -115,7 +115,7 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
 
     /// <summary>Merges entries into the instance's metadata; false when unknown.</summary>
     public bool MergeMetadata(string app, string id, IEnumerable<KeyValuePair<string, string>> entries) =>
-        Modify(app, id, instance =>
+        Modify(app, id, lastDirtyTimestamp: null, instance =>
         {
             var metadata = instance.Info["metadata"] as JsonObject ?? [];
             metadata.Remove("@class");
@@ -141,7 +141,12 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
         }
     }
 
-    private bool Modify(string app, string id, Action<RegisteredInstance> change)
+    /// <summary>
+    /// Changes an instance as the genuine server does: without making its copy newer than the client's (only a
+    /// <paramref name="lastDirtyTimestamp"/> given with the change can), so that the client's next registration
+    /// is still taken rather than ignored as older.
+    /// </summary>
+    private bool Modify(string app, string id, long? lastDirtyTimestamp, Action<RegisteredInstance> change)
     {
         lock (_lock)
         {
@@ -151,7 +156,7 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             }
 
             change(instance);
-            instance.LastDirtyTimestamp = Now;
+            instance.LastDirtyTimestamp = Math.Max(instance.LastDirtyTimestamp, lastDirtyTimestamp ?? 0);
             RecordChange(instance, "MODIFIED", Now);
             return true;
         }

@@ -71,6 +71,21 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
     }
 
     [Fact]
+    public async Task taken_out_of_service_by_an_operator_and_back_it_registers_again_as_up()
+    {
+        await using var products = await StartProductsAsync(registry.ServiceUrl);
+        await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId));
+
+        (await registry.Client.PutAsync($"/eureka/apps/PRODUCTS/{InstanceId}/status?value=OUT_OF_SERVICE", null)).EnsureSuccessStatusCode();
+        Assert.Equal("OUT_OF_SERVICE", (await registry.InstanceAsync("PRODUCTS", InstanceId))!["status"]!.GetValue<string>());
+        (await registry.Client.DeleteAsync($"/eureka/apps/PRODUCTS/{InstanceId}/status")).EnsureSuccessStatusCode();
+
+        // The override gone, its status is UNKNOWN: the next heartbeat gets 404 and the client registers again, UP.
+        await ExpectAsync(async () =>
+            await registry.InstanceAsync("PRODUCTS", InstanceId) is { } instance && instance["status"]!.GetValue<string>() == "UP" ? instance : null);
+    }
+
+    [Fact]
     public async Task finds_the_up_instances_of_another_service_and_notices_when_they_leave()
     {
         await using var products = await StartProductsAsync(registry.ServiceUrl);

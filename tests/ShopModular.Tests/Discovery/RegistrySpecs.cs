@@ -13,6 +13,9 @@ public sealed class RegistrySpecs : IAsyncLifetime
     /// <summary>The instance most specs register (h1:orders:5001), by its path in the REST API.</summary>
     private const string OrdersInstance = "/eureka/apps/ORDERS/h1:orders:5001";
 
+    /// <summary>What a client that registered once sends with every heartbeat and registration: its own, unchanged.</summary>
+    private const long ClientDirtyTimestamp = 1_700_000_000_000;
+
     private IAlbaHost _registry = null!;
 
     public async Task InitializeAsync() =>
@@ -189,11 +192,11 @@ public sealed class RegistrySpecs : IAsyncLifetime
     [Fact]
     public async Task an_operator_takes_an_instance_out_of_service_and_heartbeats_do_not_bring_it_back()
     {
-        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001, lastDirtyTimestamp: ClientDirtyTimestamp);
 
         await SendAsync(HttpMethod.Put, $"{OrdersInstance}/status?value=OUT_OF_SERVICE", 200);
-        await SendAsync(HttpMethod.Put, $"{OrdersInstance}?status=UP&lastDirtyTimestamp=1", 200);
-        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}?status=UP&lastDirtyTimestamp={ClientDirtyTimestamp}", 200);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001, lastDirtyTimestamp: ClientDirtyTimestamp);
 
         var instance = (await GetJsonAsync(OrdersInstance))["instance"]!;
         Assert.Equal("OUT_OF_SERVICE", instance["status"]!.GetValue<string>());
@@ -206,12 +209,12 @@ public sealed class RegistrySpecs : IAsyncLifetime
     [Fact]
     public async Task removing_the_override_makes_the_next_heartbeat_404_so_the_client_registers_again()
     {
-        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001, lastDirtyTimestamp: ClientDirtyTimestamp);
         await SendAsync(HttpMethod.Put, $"{OrdersInstance}/status?value=OUT_OF_SERVICE", 200);
 
         await SendAsync(HttpMethod.Delete, $"{OrdersInstance}/status", 200);
-        await SendAsync(HttpMethod.Put, $"{OrdersInstance}?status=UP&lastDirtyTimestamp=1", 404);
-        await RegisterAsync("orders", "h1:orders:5001", port: 5001);
+        await SendAsync(HttpMethod.Put, $"{OrdersInstance}?status=UP&lastDirtyTimestamp={ClientDirtyTimestamp}", 404);
+        await RegisterAsync("orders", "h1:orders:5001", port: 5001, lastDirtyTimestamp: ClientDirtyTimestamp);
 
         var instance = (await GetJsonAsync(OrdersInstance))["instance"]!;
         Assert.Equal("UP", instance["status"]!.GetValue<string>());
@@ -262,10 +265,16 @@ public sealed class RegistrySpecs : IAsyncLifetime
             s.StatusCodeShouldBe(expectedStatus);
         });
 
-    private async Task RegisterAsync(string app, string id, int port, int leaseSeconds = 30) =>
+    private async Task RegisterAsync(string app, string id, int port, int leaseSeconds = 30, long? lastDirtyTimestamp = null) =>
         await _registry.Scenario(s =>
         {
-            s.Post.Json(new JsonObject { ["instance"] = Instance(app, id, port, leaseSeconds) }).ToUrl($"/eureka/apps/{app.ToUpperInvariant()}");
+            var instance = Instance(app, id, port, leaseSeconds);
+            if (lastDirtyTimestamp is { } dirty)
+            {
+                instance["lastDirtyTimestamp"] = dirty.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            s.Post.Json(new JsonObject { ["instance"] = instance }).ToUrl($"/eureka/apps/{app.ToUpperInvariant()}");
             s.StatusCodeShouldBe((int)HttpStatusCode.NoContent);
         });
 
