@@ -12,12 +12,14 @@ namespace ShopModular.Gateway;
 
 /// <summary>
 /// Forwards each public API request, with YARP's forwarder, to an UP instance of the service that owns the route,
-/// taken round-robin from the registry. A request that could not reach an instance is tried on the next one when
-/// it is idempotent, or when no connection could be made at all (so the instance cannot have seen it); the
-/// instance is then skipped for <see cref="GatewaySettings.UnreachableInstanceCooldown"/>, so that an instance
-/// that died costs one failed attempt, not one in every N requests until its lease lapses. Answers the client itself, with problem details, when no route
-/// matches (404), the token is missing or invalid (401, before any backend is called), no instance is UP (503),
-/// the backend timed out (504) or could not be reached (502).
+/// taken round-robin from the registry.
+/// <para>A request that could not reach an instance is tried on the next one when it is idempotent, or when no
+/// connection could be made at all (so the instance cannot have seen it). That instance is then skipped for
+/// <see cref="GatewaySettings.UnreachableInstanceCooldown"/>: one that died costs one failed attempt, not one in
+/// every N requests until its lease lapses in the registry.</para>
+/// <para>Answers the client itself, with problem details, when no route matches (404), the token is missing or
+/// invalid (401, before any backend is called), no instance is UP (503), the backend timed out (504) or could
+/// not be reached (502), and when the client's body was too large (413).</para>
 /// </summary>
 public sealed class ServiceForwarder(
     IHttpForwarder forwarder,
@@ -81,6 +83,16 @@ public sealed class ServiceForwarder(
             return;
         }
 
+        var error = await SendToAnInstanceAsync(context, service, instances);
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            await AnswerFailureAsync(context, service, error);
+        }
+    }
+
+    /// <summary>Sends the request to the next reachable instance, and on to the one after while that is safe.</summary>
+    private async Task<ForwarderError> SendToAnInstanceAsync(HttpContext context, string service, IReadOnlyList<ServiceInstance> instances)
+    {
         var candidates = Reachable(instances);
         var first = _nextInstance.AddOrUpdate(service, 0, (_, last) => last + 1);
         var error = ForwarderError.None;
@@ -96,14 +108,16 @@ public sealed class ServiceForwarder(
             BackendAttempts.WithLabels(service, OutcomeOf(error)).Inc();
             if (error != ForwarderError.Request)
             {
-                break;
+                _unreachableUntil.TryRemove(instance.InstanceId, out _);
+                return error;
             }
 
             _unreachableUntil[instance.InstanceId] = clock.GetUtcNow() + settings.Value.UnreachableInstanceCooldown;
-            var neverConnected = NeverConnected(context.GetForwarderErrorFeature()?.Exception);
+            var neverConnected = CausesOf(context.GetForwarderErrorFeature()?.Exception)
+                .Any(cause => cause is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError });
             if (context.Response.HasStarted || !(IsIdempotent(context.Request.Method) || neverConnected))
             {
-                break;
+                return error;
             }
 
             logger.LogWarning("{Service} instance {Instance} did not answer; skipping it for {Cooldown} and trying the next",
@@ -111,19 +125,21 @@ public sealed class ServiceForwarder(
             context.Response.StatusCode = StatusCodes.Status200OK;
         }
 
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        return error;
+    }
+
+    private Task AnswerFailureAsync(HttpContext context, string service, ForwarderError error)
+    {
+        var (status, title, detail) = error switch
         {
-            var (status, title, detail) = error switch
-            {
-                ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "Gateway Timeout", $"{service} did not answer within {settings.Value.BackendTimeout}."),
-                // The client's own body could not be read: too large (Kestrel's limit) or malformed.
-                ForwarderError.RequestBodyClient when BadRequestIn(context.GetForwarderErrorFeature()?.Exception) is { } bad =>
-                    (bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message),
-                ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "Bad Request", "The request body could not be read."),
-                _ => (StatusCodes.Status502BadGateway, "Bad Gateway", $"{service} could not be reached."),
-            };
-            await ProblemAsync(context, status, title, detail);
-        }
+            ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "Gateway Timeout", $"{service} did not answer within {settings.Value.BackendTimeout}."),
+            // The client's own body could not be read: too large (Kestrel's limit) or malformed.
+            ForwarderError.RequestBodyClient when CausesOf(context.GetForwarderErrorFeature()?.Exception).OfType<BadHttpRequestException>().FirstOrDefault() is { } bad =>
+                (bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message),
+            ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "Bad Request", "The request body could not be read."),
+            _ => (StatusCodes.Status502BadGateway, "Bad Gateway", $"{service} could not be reached."),
+        };
+        return ProblemAsync(context, status, title, detail);
     }
 
     /// <summary>The instances not skipped after a failed attempt; all of them when every one is (better a try than a refusal).</summary>
@@ -134,18 +150,13 @@ public sealed class ServiceForwarder(
         return reachable.Count > 0 ? reachable : instances;
     }
 
-    /// <summary>Whether the attempt failed before a connection existed, so the backend cannot have seen the request.</summary>
-    private static bool NeverConnected(Exception? exception)
+    /// <summary>The exception and the ones it wraps, outermost first: the forwarder wraps what went wrong.</summary>
+    private static IEnumerable<Exception> CausesOf(Exception? exception)
     {
         for (; exception is not null; exception = exception.InnerException)
         {
-            if (exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
-            {
-                return true;
-            }
+            yield return exception;
         }
-
-        return false;
     }
 
     /// <summary>Sets <c>shop_gateway_instances_up</c> from the registry; call before each scrape.</summary>
@@ -155,20 +166,6 @@ public sealed class ServiceForwarder(
         {
             InstancesUp.WithLabels(service).Set(registry.UpInstances(service).Count);
         }
-    }
-
-    /// <summary>Kestrel's verdict on the client's request, wherever the forwarder wrapped it.</summary>
-    private static BadHttpRequestException? BadRequestIn(Exception? exception)
-    {
-        for (; exception is not null; exception = exception.InnerException)
-        {
-            if (exception is BadHttpRequestException bad)
-            {
-                return bad;
-            }
-        }
-
-        return null;
     }
 
     private static string OutcomeOf(ForwarderError error) => error switch
