@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using ShopModular.Platform.Discovery;
+using ShopModular.Platform.Http;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ShopModular.Gateway;
@@ -113,7 +114,7 @@ public sealed class ServiceForwarder(
             }
 
             _unreachableUntil[instance.InstanceId] = clock.GetUtcNow() + settings.Value.UnreachableInstanceCooldown;
-            var neverConnected = CausesOf(context.GetForwarderErrorFeature()?.Exception)
+            var neverConnected = FailureCauses(context)
                 .Any(cause => cause is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError });
             if (context.Response.HasStarted || !(IsIdempotent(context.Request.Method) || neverConnected))
             {
@@ -134,7 +135,7 @@ public sealed class ServiceForwarder(
         {
             ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "Gateway Timeout", $"{service} did not answer within {settings.Value.BackendTimeout}."),
             // The client's own body could not be read: too large (Kestrel's limit) or malformed.
-            ForwarderError.RequestBodyClient when CausesOf(context.GetForwarderErrorFeature()?.Exception).OfType<BadHttpRequestException>().FirstOrDefault() is { } bad =>
+            ForwarderError.RequestBodyClient when FailureCauses(context).OfType<BadHttpRequestException>().FirstOrDefault() is { } bad =>
                 (bad.StatusCode, ReasonPhrases.GetReasonPhrase(bad.StatusCode), bad.Message),
             ForwarderError.RequestBodyClient => (StatusCodes.Status400BadRequest, "Bad Request", "The request body could not be read."),
             _ => (StatusCodes.Status502BadGateway, "Bad Gateway", $"{service} could not be reached."),
@@ -150,14 +151,8 @@ public sealed class ServiceForwarder(
         return reachable.Count > 0 ? reachable : instances;
     }
 
-    /// <summary>The exception and the ones it wraps, outermost first: the forwarder wraps what went wrong.</summary>
-    private static IEnumerable<Exception> CausesOf(Exception? exception)
-    {
-        for (; exception is not null; exception = exception.InnerException)
-        {
-            yield return exception;
-        }
-    }
+    /// <summary>What made the forwarder fail, and what that wraps.</summary>
+    private static IEnumerable<Exception> FailureCauses(HttpContext context) => (context.GetForwarderErrorFeature()?.Exception).AndItsCauses();
 
     /// <summary>Sets <c>shop_gateway_instances_up</c> from the registry; call before each scrape.</summary>
     public void ReportInstances()

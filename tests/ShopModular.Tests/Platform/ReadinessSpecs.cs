@@ -6,7 +6,7 @@ namespace ShopModular.Tests.Platform;
 public sealed class ReadinessSpecs
 {
     [Fact]
-    public async Task is_not_ready_once_its_database_is_gone_but_still_live()
+    public async Task is_not_ready_once_its_database_is_gone_but_still_live_and_answers_503()
     {
         var connectionString = await TestDatabase.CreateAsync("readiness");
         await using var host = await ShopHost.StartAsync(connectionString, modules: "products");
@@ -32,5 +32,13 @@ public sealed class ReadinessSpecs
             s.Get.Url("/health/live");
             s.StatusCodeShouldBe(200);
         });
+        // The API says "try again later", not that the request broke something.
+        var read = await host.Scenario(s =>
+        {
+            s.Get.Url("/api/products");
+            s.StatusCodeShouldBe(503);
+        });
+        Assert.Equal("application/problem+json", read.Context.Response.ContentType);
+        Assert.Equal("5", read.Context.Response.Headers.RetryAfter.ToString());
     }
 }
