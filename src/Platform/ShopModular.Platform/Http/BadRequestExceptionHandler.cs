@@ -17,17 +17,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
             return false;
         }
 
-        httpContext.Response.StatusCode = badRequest.StatusCode;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = badRequest.StatusCode,
-                Title = "The request could not be read.",
-                Detail = badRequest.InnerException?.Message ?? badRequest.Message,
-            },
-        });
+        return await problemDetails.AnswerAsync(
+            httpContext, exception, badRequest.StatusCode, "The request could not be read.", badRequest.InnerException?.Message ?? badRequest.Message);
     }
 }

@@ -23,18 +23,12 @@ internal sealed class DatabaseUnavailableExceptionHandler(IProblemDetailsService
             return false;
         }
 
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The service's database is unavailable.",
-                Detail = "Nothing was changed. Try again in a few seconds.",
-            },
-        });
+        return await problemDetails.AnswerAsync(
+            httpContext,
+            exception,
+            StatusCodes.Status503ServiceUnavailable,
+            "The service's database is unavailable.",
+            "Nothing was changed. Try again in a few seconds.");
     }
 }
