@@ -24,25 +24,19 @@ public sealed class EurekaClient(
 
     private readonly object _lock = new();
     private Dictionary<string, Dictionary<string, JsonObject>> _applications = new(StringComparer.OrdinalIgnoreCase);
+    private volatile IReadOnlyDictionary<string, ServiceInstance[]> _upInstances = new Dictionary<string, ServiceInstance[]>();
     private bool _fetchedInFull;
     private int _preferredServer;
 
     /// <summary>Whether the registry has been fetched at least once (until then, every service looks absent).</summary>
     public bool HasFetchedRegistry => _fetchedInFull;
 
-    /// <summary>The UP instances of a service, matched by application name or VIP address, from the last fetch.</summary>
-    public IReadOnlyList<ServiceInstance> UpInstances(string service)
-    {
-        lock (_lock)
-        {
-            return [.. _applications.Values.SelectMany(instances => instances.Values)
-                .Where(instance => Text(instance, "status") == "UP")
-                .Where(instance => string.Equals(Text(instance, "app"), service, StringComparison.OrdinalIgnoreCase)
-                    || string.Equals(Text(instance, "vipAddress"), service, StringComparison.OrdinalIgnoreCase))
-                .Select(ToServiceInstance)
-                .OfType<ServiceInstance>()];
-        }
-    }
+    /// <summary>
+    /// The UP instances of a service, matched by application name or VIP address, from the last fetch. The gateway
+    /// asks on every request, so this reads a table made once per fetch.
+    /// </summary>
+    public IReadOnlyList<ServiceInstance> UpInstances(string service) =>
+        _upInstances.TryGetValue(service, out var instances) ? instances : [];
 
     public async Task<bool> RegisterAsync(JsonObject instance, CancellationToken cancellationToken)
     {
@@ -158,7 +152,21 @@ public sealed class EurekaClient(
                 instances[id] = (JsonObject)instance.DeepClone();
             }
         }
+
+        _upInstances = UpInstancesByService();
     }
+
+    /// <summary>The UP instances of our copy, under their application name and their VIP address.</summary>
+    private Dictionary<string, ServiceInstance[]> UpInstancesByService() =>
+        _applications.Values.SelectMany(instances => instances.Values)
+            .Where(instance => Text(instance, "status") == "UP")
+            .SelectMany(instance => ToServiceInstance(instance) is { } up
+                ? new[] { Text(instance, "app"), Text(instance, "vipAddress") }.OfType<string>()
+                    .Distinct(StringComparer.OrdinalIgnoreCase)
+                    .Select(service => (Service: service, Instance: up))
+                : [])
+            .GroupBy(entry => entry.Service, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(group => group.Key, group => group.Select(entry => entry.Instance).ToArray(), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The registry's hash over our copy: for each status in name order, <c>STATUS_count_</c>.</summary>
     private string HashCode() =>
