@@ -26,7 +26,7 @@ internal sealed class EurekaRegistration(
     TimeProvider clock,
     ILogger<EurekaRegistration> logger) : BackgroundService
 {
-    private JsonObject? _instance;
+    private Registration? _registration;
     private bool _registered;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,8 +41,8 @@ internal sealed class EurekaRegistration(
         var loops = new List<Task>();
         if (clientSettings.Value.ShouldRegisterWithEureka)
         {
-            _instance = BuildInstance();
-            loops.Add(KeepRegisteredAsync(_instance, stoppingToken));
+            _registration = BuildRegistration();
+            loops.Add(KeepRegisteredAsync(_registration, stoppingToken));
         }
 
         if (clientSettings.Value.ShouldFetchRegistry)
@@ -63,18 +63,16 @@ internal sealed class EurekaRegistration(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (_registered && _instance is not null)
+        if (_registered && _registration is not null)
         {
-            await client.CancelAsync(Text(_instance, "app"), Text(_instance, "instanceId"), cancellationToken);
-            logger.LogInformation("Deregistered {InstanceId} from the registry", Text(_instance, "instanceId"));
+            await client.CancelAsync(_registration.App, _registration.InstanceId, cancellationToken);
+            logger.LogInformation("Deregistered {InstanceId} from the registry", _registration.InstanceId);
         }
     }
 
-    private async Task KeepRegisteredAsync(JsonObject instance, CancellationToken stoppingToken)
+    private async Task KeepRegisteredAsync(Registration registration, CancellationToken stoppingToken)
     {
-        var app = Text(instance, "app");
-        var id = Text(instance, "instanceId");
-        var lastDirty = long.Parse(Text(instance, "lastDirtyTimestamp"), CultureInfo.InvariantCulture);
+        var (app, id, lastDirty, instance) = registration;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(instanceSettings.Value.LeaseRenewalIntervalInSeconds), clock);
         do
         {
@@ -100,7 +98,7 @@ internal sealed class EurekaRegistration(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private JsonObject BuildInstance()
+    private Registration BuildRegistration()
     {
         var settings = instanceSettings.Value;
         var app = (settings.AppName ?? identity.AppName).ToUpperInvariant();
@@ -109,7 +107,9 @@ internal sealed class EurekaRegistration(
         var port = settings.Port ?? ListeningPort()
             ?? throw new InvalidOperationException("The Eureka registration needs this process's port: set eureka:instance:port.");
         var baseUrl = $"http://{hostName}:{port}";
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var instanceId = settings.InstanceId ?? $"{hostName}:{app.ToLowerInvariant()}:{port}";
+        var nowMilliseconds = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = nowMilliseconds.ToString(CultureInfo.InvariantCulture);
         var metadata = new JsonObject
         {
             // For Prometheus' eureka_sd_configs: where this process's metrics are.
@@ -122,9 +122,9 @@ internal sealed class EurekaRegistration(
             metadata[key] = value;
         }
 
-        return new JsonObject
+        return new Registration(app, instanceId, nowMilliseconds, new JsonObject
         {
-            ["instanceId"] = settings.InstanceId ?? $"{hostName}:{app.ToLowerInvariant()}:{port}",
+            ["instanceId"] = instanceId,
             ["hostName"] = hostName,
             ["app"] = app,
             ["ipAddr"] = ipAddress,
@@ -148,7 +148,7 @@ internal sealed class EurekaRegistration(
             ["isCoordinatingDiscoveryServer"] = "false",
             ["lastUpdatedTimestamp"] = now,
             ["lastDirtyTimestamp"] = now,
-        };
+        });
     }
 
     private int? ListeningPort() =>
@@ -166,7 +166,8 @@ internal sealed class EurekaRegistration(
             .FirstOrDefault(address => address.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(address))
             ?.ToString() ?? IPAddress.Loopback.ToString();
 
-    private static string Text(JsonObject instance, string name) => instance[name]!.ToString();
+    /// <summary>What this process registers: the instance document, and the fields the heartbeat sends again.</summary>
+    private sealed record Registration(string App, string InstanceId, long LastDirtyTimestamp, JsonObject Instance);
 }
 
 /// <summary>The name this process registers under unless <c>eureka:instance:appName</c> says otherwise.</summary>
