@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -91,8 +89,8 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
         await using var products = await StartProductsAsync(registry.ServiceUrl);
         var discovery = products.Services.GetRequiredService<EurekaClient>();
 
-        await RegisterAsync("ORDERS", "127.0.0.1:orders:5081", 5081, "UP");
-        await RegisterAsync("ORDERS", "127.0.0.1:orders:5091", 5091, "DOWN");
+        await registry.RegisterAsync("ORDERS", 5081, "UP");
+        await registry.RegisterAsync("ORDERS", 5091, "DOWN");
         var found = await ExpectAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: > 0 } up ? up : null));
         await registry.Client.DeleteAsync("/eureka/apps/ORDERS/127.0.0.1:orders:5081");
         await ExpectAsync(() => Task.FromResult(discovery.UpInstances("orders") is { Count: 0 } none ? none : null));
@@ -121,22 +119,6 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
             builder.UseSetting("eureka:instance:leaseRenewalIntervalInSeconds", "1");
             configure?.Invoke(builder);
         });
-
-    private async Task RegisterAsync(string app, string id, int port, string status)
-    {
-        var instance = new JsonObject
-        {
-            ["instanceId"] = id,
-            ["hostName"] = "127.0.0.1",
-            ["app"] = app,
-            ["ipAddr"] = "127.0.0.1",
-            ["status"] = status,
-            ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
-            ["vipAddress"] = app.ToLowerInvariant(),
-            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
-        };
-        (await registry.Client.PostAsJsonAsync($"/eureka/apps/{app}", new JsonObject { ["instance"] = instance })).EnsureSuccessStatusCode();
-    }
 
     private static Task<T> ExpectAsync<T>(Func<Task<T?>> probe)
         where T : class =>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ShopModular.Tests.Infrastructure;
 
@@ -18,21 +16,10 @@ public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixtur
     [Fact]
     public async Task eureka_js_client_registers_heartbeats_finds_our_instance_and_deregisters()
     {
-        var ours = new JsonObject
-        {
-            ["instanceId"] = "127.0.0.1:orders:5081",
-            ["hostName"] = "127.0.0.1",
-            ["app"] = "ORDERS",
-            ["ipAddr"] = "127.0.0.1",
-            ["status"] = "UP",
-            ["port"] = new JsonObject { ["$"] = 5081, ["@enabled"] = "true" },
-            ["vipAddress"] = "orders",
-            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
-        };
         using var peer = StartPeer(lookFor: "ORDERS");
         await ExpectAsync(peer, "registered");
         // Registered after the peer's first full fetch, so the peer learns of it from a delta.
-        Assert.Equal(HttpStatusCode.NoContent, (await registry.Client.PostAsJsonAsync("/eureka/apps/ORDERS", new JsonObject { ["instance"] = ours })).StatusCode);
+        await registry.RegisterAsync("ORDERS", 5081);
         var found = await ExpectAsync(peer, "found");
         var registered = await PeerRegistrationAsync();
         var firstRenewal = registered!["leaseInfo"]!["lastRenewalTimestamp"]!.GetValue<long>();

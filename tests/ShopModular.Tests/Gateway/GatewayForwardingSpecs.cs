@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,20 +70,8 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
     {
         // An instance registered on a port nothing listens on: a process that died without deregistering.
         var deadPort = Repository.FreePort();
-        var dead = new JsonObject
-        {
-            ["instanceId"] = $"127.0.0.1:products:{deadPort}",
-            ["hostName"] = "127.0.0.1",
-            ["app"] = "PRODUCTS",
-            ["ipAddr"] = "127.0.0.1",
-            ["status"] = "UP",
-            ["port"] = new JsonObject { ["$"] = deadPort, ["@enabled"] = "true" },
-            ["vipAddress"] = Service,
-            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
-        };
-        using var registered = await registry.Client.PostAsJsonAsync("/eureka/apps/PRODUCTS", new JsonObject { ["instance"] = dead });
-        Assert.Equal(HttpStatusCode.NoContent, registered.StatusCode);
-        await using var deregister = new AsyncDisposal(() => registry.Client.DeleteAsync($"/eureka/apps/PRODUCTS/127.0.0.1:products:{deadPort}"));
+        var dead = await registry.RegisterAsync(Service, deadPort);
+        await using var deregister = new AsyncDisposal(() => registry.Client.DeleteAsync($"/eureka/apps/PRODUCTS/{dead}"));
         await using var gateway = await StartGatewayAsync();
         var routing = gateway.Services.GetRequiredService<EurekaClient>();
         await Eventually.UntilAsync(() => Task.FromResult(routing.UpInstances(Service).Count == 2), TimeSpan.FromSeconds(30), () => "The gateway did not see both instances.");

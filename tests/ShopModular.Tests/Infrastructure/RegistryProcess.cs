@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
 namespace ShopModular.Tests.Infrastructure;
@@ -36,6 +38,29 @@ public sealed class RegistryProcess : IAsyncLifetime
             StartTimeout,
             () => "The registry did not start.");
         Assert.False(_process.HasExited, "The registry exited at start-up.");
+    }
+
+    /// <summary>
+    /// Registers an instance on 127.0.0.1:<paramref name="port"/> through the REST API, as a client would, with id
+    /// <c>127.0.0.1:{app}:{port}</c>, which it returns; the registry must take it (204).
+    /// </summary>
+    public async Task<string> RegisterAsync(string app, int port, string status = "UP")
+    {
+        var id = $"127.0.0.1:{app.ToLowerInvariant()}:{port}";
+        var instance = new JsonObject
+        {
+            ["instanceId"] = id,
+            ["hostName"] = "127.0.0.1",
+            ["app"] = app.ToUpperInvariant(),
+            ["ipAddr"] = "127.0.0.1",
+            ["status"] = status,
+            ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
+            ["vipAddress"] = app.ToLowerInvariant(),
+            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+        };
+        using var response = await Client.PostAsJsonAsync($"/eureka/apps/{app.ToUpperInvariant()}", new JsonObject { ["instance"] = instance });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        return id;
     }
 
     /// <summary>The registry's view of one instance, or null when it does not know it.</summary>

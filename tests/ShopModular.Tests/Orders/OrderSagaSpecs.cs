@@ -418,13 +418,4 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
     }
 
     private async Task<MetricsText> MetricsAsync() => new(await Topology.GetFromProcessOfAsync(OrdersModule.Name, "/metrics"));
-
-    private sealed record MetricsText(string Text)
-    {
-        /// <summary>The sample's value, or 0 while the series does not exist yet.</summary>
-        public double Value(string series) =>
-            Text.Split('\n').Where(line => line.StartsWith(series + " ", StringComparison.Ordinal))
-                .Select(line => double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-                .SingleOrDefault();
-    }
 }

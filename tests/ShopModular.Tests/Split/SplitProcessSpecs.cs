@@ -218,20 +218,15 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     private async Task<double> GatewayMetricAsync(string series)
     {
         using var gateway = processes.Gateway();
-        var metrics = await gateway.GetStringAsync("/metrics");
-        return metrics.Split('\n')
-            .Where(line => line.StartsWith(series + " ", StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return (await MetricsText.ReadAsync(gateway)).Value(series);
     }
 
     /// <summary>Requests an instance has answered for the product routes, from its own /metrics.</summary>
     private static async Task<double> RequestsServedAsync(int port)
     {
         using var instance = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var metrics = await instance.GetStringAsync("/metrics");
-        return metrics.Split('\n')
-            .Where(line => line.StartsWith("http_requests_received_total{", StringComparison.Ordinal) && line.Contains("/api/products/", StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return (await MetricsText.ReadAsync(instance)).Sum(series =>
+            series.StartsWith("http_requests_received_total{", StringComparison.Ordinal) && series.Contains("/api/products/", StringComparison.Ordinal));
     }
 
     [Fact]
