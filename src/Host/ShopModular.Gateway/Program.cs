@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using Prometheus;
 using ShopModular.Platform.Discovery;
+using ShopModular.Platform.Observability;
 using ShopModular.Platform.Security;
 
 namespace ShopModular.Gateway;
@@ -15,6 +16,7 @@ public static class GatewayProgram
     public static async Task Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        PrometheusDefaults.PublishOnlyWolverineMeters();
         builder.Services.Configure<GatewaySettings>(builder.Configuration.GetSection(GatewaySettings.Section));
         var settings = builder.Configuration.GetSection(GatewaySettings.Section).Get<GatewaySettings>() ?? new GatewaySettings();
         builder.WebHost.ConfigureKestrel(kestrel =>

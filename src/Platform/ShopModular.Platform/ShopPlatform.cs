@@ -31,6 +31,7 @@ public static class ShopPlatform
     public static IReadOnlyList<ShopModule> AddShopPlatform(this WebApplicationBuilder builder, params ShopModule[] available)
     {
         var hosted = ModuleSelection.Select(builder.Configuration, available);
+        PrometheusDefaults.PublishOnlyWolverineMeters();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

@@ -25,7 +25,6 @@ public sealed class SchemaSeparationSpecs(ShopHost fixture) : IClassFixture<Shop
     [InlineData("products", "reservations")]
     [InlineData("users", "points_deductions")]
     [InlineData("orders", "orders")]
-    [InlineData("orders", "payments")]
     [InlineData("orders", "catalog_products")]
     public async Task a_modules_tables_are_in_its_schema_only(string schema, string table)
     {

@@ -18,7 +18,7 @@ public sealed class SagaFaultSpecs(ShopHost monolith) : OrderingSpec(monolith), 
         // StockReserved, so the saga halts with the stock reserved and the payment message stored.
         var first = await ShopHost.StartAsync(monolith.ConnectionString, modules: null);
         var runtime = first.Services.GetRequiredService<IWolverineRuntime>();
-        var usersQueue = runtime.Endpoints.FindListenerCircuit(new Uri("local://shopmodular.users.stockreservedhandler/"))!;
+        var usersQueue = runtime.Endpoints.FindListenerCircuit(new Uri("local://users.products.stock-reserved/"))!;
         await usersQueue.PauseAsync(TimeSpan.FromMinutes(10));
         var placed = await first.Scenario(s =>
         {

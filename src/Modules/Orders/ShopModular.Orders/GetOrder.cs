@@ -10,19 +10,63 @@ namespace ShopModular.Orders;
 
 public static class GetOrder
 {
+    private static readonly Func<OrdersDbContext, Guid, CancellationToken, Task<Order?>> ById =
+        EF.CompileAsyncQuery((OrdersDbContext db, Guid id, CancellationToken _) => db.Orders.AsNoTracking().SingleOrDefault(order => order.Id == id));
+
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/orders/{id:guid}", Handle)
             .WithTags("Orders")
-            .WithSummary("One order with its payment and saga history (its owner or an administrator)")
+            .WithSummary("One order with its payment and saga history (its owner or an administrator); with Prefer: wait=N, once it has ended or N seconds have passed")
             .RequireAuthorization();
 
-    public static async Task<IResult> Handle(Guid id, ClaimsPrincipal principal, OrdersDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> Handle(
+        Guid id,
+        HttpContext http,
+        ClaimsPrincipal principal,
+        OrdersDbContext db,
+        OrderOutcomes outcomes,
+        OrdersSettings settings,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
     {
-        var order = await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == id, cancellationToken);
-
+        var wait = PreferredWait.Of(http.Request, settings.MaxWait);
+        // Watched before the first look, so that an end between the look and the wait is not missed.
+        using var watch = wait is null ? null : outcomes.Watch(id);
+        var order = await ReadAsync(db, id, cancellationToken);
         // Someone else's order gets the same answer as a missing one: ids reveal nothing.
-        return order is null || (order.UserId != principal.GetUserId() && !principal.IsAdmin())
-            ? Problems.NotFound($"There is no order {id}.")
-            : TypedResults.Ok(OrderResponse.From(order));
+        if (order is null || (order.UserId != principal.GetUserId() && !principal.IsAdmin()))
+        {
+            return Problems.NotFound($"There is no order {id}.");
+        }
+
+        if (watch is not null)
+        {
+            order = await WaitForEndAsync(db, watch, order, wait!.Value, clock, cancellationToken);
+            if (order.IsTerminal)
+            {
+                PreferredWait.MarkApplied(http.Response, wait.Value);
+            }
+        }
+
+        return TypedResults.Ok(OrderResponse.From(order));
+    }
+
+    internal static Task<Order?> ReadAsync(OrdersDbContext db, Guid id, CancellationToken cancellationToken) => ById(db, id, cancellationToken);
+
+    /// <summary>
+    /// The order once it has ended, or as it is when <paramref name="wait"/> has passed. <paramref name="watch"/> was
+    /// started before <paramref name="order"/> was read; after each wake-up the order is read again.
+    /// </summary>
+    internal static async Task<Order> WaitForEndAsync(
+        OrdersDbContext db, OrderWatch watch, Order order, TimeSpan wait, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var deadline = clock.GetUtcNow() + wait;
+        while (!order.IsTerminal && deadline - clock.GetUtcNow() is { Ticks: > 0 } left)
+        {
+            await watch.WaitAsync(left, cancellationToken);
+            order = await ReadAsync(db, order.Id, cancellationToken) ?? order;
+        }
+
+        return order;
     }
 }

@@ -33,7 +33,6 @@ public static class ListOrders
             .Where(order => order.UserId == userId)
             .OrderByDescending(order => order.CreatedAt).ThenByDescending(order => order.Id)
             .Skip((page - 1) * pageSize).Take(pageSize)
-            .AsSplitQuery()
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(orders.Select(OrderResponse.From).ToList());
     }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ShopModular.Orders;
 
 public enum OrderStatus
@@ -15,8 +17,9 @@ public enum PaymentStatus
 }
 
 /// <summary>
-/// An order, its payment and the history of its saga. Only Pending orders change status, so every
-/// transition is safe to attempt twice; each history step is recorded once (keyed by order and step).
+/// An order, its payment and the history of its saga: one row, whose items and history are JSON documents in it, as
+/// they are only ever read and written with the order. Only a Pending order changes status, and only once, so every
+/// transition is safe to attempt twice.
 /// </summary>
 public sealed class Order
 {
@@ -39,9 +42,6 @@ public sealed class Order
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
-    /// <summary>PostgreSQL's xmin: two handlers changing one order at once cannot overwrite each other.</summary>
-    public uint Version { get; private set; }
-
     public List<OrderItem> Items { get; init; } = [];
 
     public required Payment Payment { get; init; }
@@ -50,62 +50,22 @@ public sealed class Order
 
     public bool IsTerminal => Status != OrderStatus.Pending;
 
-    /// <summary>Records a saga step once; a redelivered message finds it already there.</summary>
-    public bool RecordStep(string step, DateTimeOffset at)
-    {
-        if (History.Any(existing => existing.Step == step))
-        {
-            return false;
-        }
-
-        History.Add(new OrderStep { Step = step, At = at });
-        UpdatedAt = at > UpdatedAt ? at : UpdatedAt;
-        return true;
-    }
-
-    public bool Complete(DateTimeOffset at)
-    {
-        if (IsTerminal)
-        {
-            return false;
-        }
-
-        Status = OrderStatus.Completed;
-        Payment.Status = PaymentStatus.Paid;
-        RecordStep(SagaSteps.OrderCompleted, at);
-        return true;
-    }
-
-    public bool Cancel(string reason, DateTimeOffset at)
-    {
-        if (IsTerminal)
-        {
-            return false;
-        }
-
-        Status = OrderStatus.Cancelled;
-        FailureReason = reason;
-        Payment.Status = PaymentStatus.Cancelled;
-        RecordStep(SagaSteps.OrderCancelled, at);
-        return true;
-    }
-
     public static Order Place(Guid userId, IEnumerable<OrderItem> items, string? idempotencyKey, DateTimeOffset at)
     {
         var lines = items.ToList();
         var total = lines.Sum(item => checked(item.UnitPrice * item.Quantity));
-        var order = new Order
+        return new Order
         {
             Id = Guid.CreateVersion7(at),
             UserId = userId,
             TotalPrice = total,
             IdempotencyKey = idempotencyKey,
             CreatedAt = at,
+            UpdatedAt = at,
             Items = lines,
             Payment = new Payment { Amount = total },
+            History = [new OrderStep { Step = SagaSteps.OrderPlaced, At = at }],
         };
-        order.RecordStep(SagaSteps.OrderPlaced, at);
-        return order;
     }
 }
 
@@ -127,6 +87,9 @@ public sealed class Payment
 
 public sealed class OrderStep
 {
+    /// <summary>How the batch handlers' SQL writes steps, the same as EF Core's mapping of the history reads them.</summary>
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
     public required string Step { get; init; }
 
     public DateTimeOffset At { get; init; }

@@ -18,17 +18,17 @@ internal static class OrderMetrics
         "shop_order_saga_duration_seconds", "Seconds from placing an order to its terminal state.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.005, 2, 14) });
 
-    public static void Finished(Order order, DateTimeOffset at)
+    public static void Finished(OrderStatus status, string? failureReason, DateTimeOffset createdAt, DateTimeOffset endedAt)
     {
-        if (order.Status == OrderStatus.Completed)
+        if (status == OrderStatus.Completed)
         {
             Completed.Inc();
         }
         else
         {
-            Cancelled.WithLabels(order.FailureReason ?? "Unknown").Inc();
+            Cancelled.WithLabels(failureReason ?? "Unknown").Inc();
         }
 
-        SagaDuration.Observe(Math.Max(0, (at - order.CreatedAt).TotalSeconds));
+        SagaDuration.Observe(Math.Max(0, (endedAt - createdAt).TotalSeconds));
     }
 }

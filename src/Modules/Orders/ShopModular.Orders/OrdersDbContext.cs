@@ -11,16 +11,6 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
 
     public DbSet<CatalogProduct> CatalogProducts => Set<CatalogProduct>();
 
-    /// <summary>
-    /// The order with its payment, items and history, row-locked for a saga step: two modules' events for one
-    /// order (say StockReserved and PointsDeducted) take turns instead of failing on the concurrency token and retrying.
-    /// </summary>
-    public async Task<Order?> LockOrderAsync(Guid orderId, CancellationToken cancellationToken)
-    {
-        await Database.ExecuteSqlAsync($"select 1 from orders.orders where id = {orderId} for update", cancellationToken);
-        return await Orders.SingleOrDefaultAsync(order => order.Id == orderId, cancellationToken);
-    }
-
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Order>(order =>
@@ -30,30 +20,13 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             order.Property(o => o.Status).HasConversion<string>().HasMaxLength(20);
             order.Property(o => o.FailureReason).HasMaxLength(40);
             order.Property(o => o.IdempotencyKey).HasMaxLength(PlaceOrder.MaxIdempotencyKeyLength);
-            order.Property(o => o.Version).IsRowVersion().HasColumnName("xmin");
             order.HasIndex(o => new { o.UserId, o.IdempotencyKey }).IsUnique().HasFilter("idempotency_key is not null");
             order.HasIndex(o => new { o.UserId, o.CreatedAt });
             order.Ignore(o => o.IsTerminal);
-            order.OwnsOne(o => o.Payment, payment =>
-            {
-                payment.ToTable("payments");
-                payment.WithOwner().HasForeignKey("OrderId");
-                payment.Property(p => p.Status).HasConversion<string>().HasMaxLength(20);
-            });
-            order.OwnsMany(o => o.Items, item =>
-            {
-                item.ToTable("order_items");
-                item.WithOwner().HasForeignKey("OrderId");
-                item.HasKey("OrderId", nameof(OrderItem.ProductId));
-            });
-            order.OwnsMany(o => o.History, step =>
-            {
-                step.ToTable("order_history");
-                step.WithOwner().HasForeignKey("OrderId");
-                // One row per step: a redelivered saga message can never record its step twice.
-                step.HasKey("OrderId", nameof(OrderStep.Step));
-                step.Property(s => s.Step).HasMaxLength(40);
-            });
+            // Columns of the order's own row: payment_status, payment_amount.
+            order.OwnsOne(o => o.Payment, payment => payment.Property(p => p.Status).HasConversion<string>().HasMaxLength(20));
+            order.OwnsMany(o => o.Items, item => item.ToJson("items"));
+            order.OwnsMany(o => o.History, step => step.ToJson("history"));
         });
         modelBuilder.Entity<CatalogProduct>(product =>
         {

@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Persistence;
 
@@ -15,6 +18,10 @@ public static class OrdersModule
     public static void AddOrdersModule(WebApplicationBuilder builder)
     {
         builder.Services.AddModuleDbContext<OrdersDbContext>(builder.Configuration, OrdersDbContext.Schema);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(OrdersSettings.Section).Get<OrdersSettings>() ?? new OrdersSettings());
+        var connectionString = builder.Configuration.ConnectionStringFor(Name);
+        builder.Services.AddSingleton(services => new OrderOutcomes(connectionString, services.GetRequiredService<ILogger<OrderOutcomes>>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<OrderOutcomes>());
     }
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)

@@ -31,14 +31,17 @@ public static class PlaceOrder
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapPost("/api/orders", Handle)
             .WithTags("Orders")
-            .WithSummary("Place an order; it completes or is cancelled asynchronously (poll its Location)")
+            .WithSummary("Place an order; it completes or is cancelled asynchronously (202: poll its Location); with Prefer: wait=N, 201 once it has ended within N seconds")
             .RequireAuthorization();
 
     public static async Task<IResult> Handle(
         PlaceOrderRequest request,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        HttpContext http,
         ClaimsPrincipal principal,
         IDbContextOutbox<OrdersDbContext> outbox,
+        OrderOutcomes outcomes,
+        OrdersSettings settings,
         TimeProvider clock,
         ILogger<Order> logger,
         CancellationToken cancellationToken)
@@ -51,9 +54,10 @@ public static class PlaceOrder
 
         var userId = principal.GetUserId();
         var db = outbox.DbContext;
+        var wait = PreferredWait.Of(http.Request, settings.MaxWait);
         if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken) is { } earlier)
         {
-            return Accepted(earlier);
+            return await AnswerAsync(http, db, outcomes, earlier, wait, clock, watch: null, cancellationToken);
         }
 
         var items = request.Items!;
@@ -77,6 +81,8 @@ public static class PlaceOrder
             idempotencyKey,
             clock.GetUtcNow());
         db.Orders.Add(order);
+        // Watched before the saga can start, so that even an instant end is seen.
+        using var watch = wait is null ? null : outcomes.Watch(order.Id);
         await outbox.PublishAsync(new OrderPlaced(
             order.Id,
             order.UserId,
@@ -91,12 +97,13 @@ public static class PlaceOrder
         {
             // The same key raced in twice; the first order won and is the answer to both.
             db.ChangeTracker.Clear();
-            return Accepted((await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken))!);
+            var first = (await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken))!;
+            return await AnswerAsync(http, db, outcomes, first, wait, clock, watch: null, cancellationToken);
         }
 
         OrderMetrics.Placed.Inc();
-        logger.LogInformation("Order {OrderId} placed by {UserId} for {TotalPrice} points", order.Id, order.UserId, order.TotalPrice);
-        return Accepted(order);
+        logger.LogDebug("Order {OrderId} placed by {UserId} for {TotalPrice} points", order.Id, order.UserId, order.TotalPrice);
+        return await AnswerAsync(http, db, outcomes, order, wait, clock, watch, cancellationToken);
     }
 
     public static RequestErrors Validate(PlaceOrderRequest request, string? idempotencyKey)
@@ -139,5 +146,33 @@ public static class PlaceOrder
     private static Task<Order?> FindByIdempotencyKeyAsync(OrdersDbContext db, Guid userId, string key, CancellationToken cancellationToken) =>
         db.Orders.AsNoTracking().SingleOrDefaultAsync(order => order.UserId == userId && order.IdempotencyKey == key, cancellationToken);
 
-    private static IResult Accepted(Order order) => TypedResults.Accepted($"/api/orders/{order.Id}", OrderResponse.From(order));
+    /// <summary>
+    /// 202 with the order as it is; or, when the client prefers to wait, 201 with the order once it has ended, if that
+    /// happens within the wait.
+    /// </summary>
+    private static async Task<IResult> AnswerAsync(
+        HttpContext http, OrdersDbContext db, OrderOutcomes outcomes, Order order, TimeSpan? wait, TimeProvider clock, OrderWatch? watch, CancellationToken cancellationToken)
+    {
+        var location = $"/api/orders/{order.Id}";
+        if (wait is null)
+        {
+            return TypedResults.Accepted(location, OrderResponse.From(order));
+        }
+
+        using var ownWatch = watch is null ? outcomes.Watch(order.Id) : null;
+        if (ownWatch is not null)
+        {
+            // Watched after the order was read: read it again, as an end in between would be missed.
+            order = await GetOrder.ReadAsync(db, order.Id, cancellationToken) ?? order;
+        }
+
+        order = await GetOrder.WaitForEndAsync(db, watch ?? ownWatch!, order, wait.Value, clock, cancellationToken);
+        if (!order.IsTerminal)
+        {
+            return TypedResults.Accepted(location, OrderResponse.From(order));
+        }
+
+        PreferredWait.MarkApplied(http.Response, wait.Value);
+        return TypedResults.Created(location, OrderResponse.From(order));
+    }
 }

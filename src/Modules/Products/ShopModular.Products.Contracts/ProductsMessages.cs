@@ -20,9 +20,13 @@ public sealed record StockReserved(Guid OrderId, Guid UserId, long TotalPrice, D
 [MessageIdentity("products.stock-reservation-failed")]
 public sealed record StockReservationFailed(Guid OrderId, Guid UserId, string Reason, DateTimeOffset At);
 
-/// <summary>The stock reserved for an order is available again (compensation after a failed payment).</summary>
+/// <summary>
+/// The stock reserved for an order is available again (compensation after a failed payment). Carries when the stock
+/// was reserved and when the payment failed, so that Orders can tell the whole story from this one message.
+/// </summary>
 [MessageIdentity("products.stock-released")]
-public sealed record StockReleased(Guid OrderId, Guid UserId, string Reason, DateTimeOffset At);
+public sealed record StockReleased(
+    Guid OrderId, Guid UserId, string Reason, DateTimeOffset At, DateTimeOffset StockReservedAt, DateTimeOffset PointsDeductionFailedAt);
 
 public static class StockFailureReasons
 {

@@ -1,58 +1,99 @@
-using Microsoft.EntityFrameworkCore;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ShopModular.Orders.Contracts;
 using ShopModular.Products.Contracts;
 using Wolverine;
+using static ShopModular.Platform.Persistence.ModuleSql;
 
 namespace ShopModular.Products;
 
 /// <summary>
-/// Step 2 of the saga: reserves every item of the order in one transaction, all or nothing, and says
-/// which through the outbox. One reservation per order id: a redelivered order changes nothing.
+/// Step 2 of the saga, a batch of orders at a time in one transaction: reserves every item of each order, all or
+/// nothing, in the order the orders arrived, and says which through the outbox. One reservation per order id, kept
+/// even when rejected: a redelivered order changes nothing, even after a restock.
 /// </summary>
 public static class OrderPlacedHandler
 {
     public static async Task<OutgoingMessages> Handle(
-        OrderPlaced message, ProductsDbContext db, TimeProvider clock, ILogger<Reservation> logger, CancellationToken cancellationToken)
+        OrderPlaced[] batch, ProductsDbContext db, TimeProvider clock, ILogger<Reservation> logger, CancellationToken cancellationToken)
     {
-        var outgoing = new OutgoingMessages();
-        if (await db.Reservations.AnyAsync(reservation => reservation.OrderId == message.OrderId, cancellationToken))
+        var orders = batch.DistinctBy(order => order.OrderId).ToList();
+        var productIds = orders.SelectMany(order => order.Items).Select(item => item.ProductId).Distinct().Order().ToArray();
+        var stock = new Dictionary<Guid, int>();
+        var decided = new HashSet<Guid>();
+        // The products are locked first, in id order (no deadlocks), and the reservations read after: a concurrent
+        // delivery of the same order locks the same products, so by then its reservation is committed and visible.
+        await using (var reader = await db.ReadAsync(
+            cancellationToken,
+            Statement("select id, stock from products.products where id = any($1) order by id for update", Value(productIds)),
+            Statement("select order_id from products.reservations where order_id = any($1)", Value(orders.Select(order => order.OrderId).ToArray()))))
         {
-            logger.LogInformation("Order {OrderId}: stock already decided, nothing to do", message.OrderId);
-            return outgoing;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stock[reader.GetGuid(0)] = reader.GetInt32(1);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                decided.Add(reader.GetGuid(0));
+            }
         }
 
         var now = clock.GetUtcNow();
-        var products = (await db.LockProductsAsync(message.Items.Select(item => item.ProductId), cancellationToken))
-            .ToDictionary(product => product.Id);
-        var enough = message.Items.All(item => products.TryGetValue(item.ProductId, out var product) && product.Stock >= item.Quantity);
-
-        var reservation = new Reservation
+        var reservations = new List<(OrderPlaced Order, bool Reserved)>();
+        foreach (var order in orders.Where(order => !decided.Contains(order.OrderId)))
         {
-            OrderId = message.OrderId,
-            Status = enough ? ReservationStatus.Reserved : ReservationStatus.Rejected,
-            Items = message.Items.Select(item => new ReservationItem { ProductId = item.ProductId, Quantity = item.Quantity }).ToList(),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        // The reservation's key is the order id: if another delivery of this message got here first,
-        // saving fails and the whole transaction, stock included, rolls back.
-        db.Reservations.Add(reservation);
+            var enough = order.Items.All(item => stock.TryGetValue(item.ProductId, out var left) && left >= item.Quantity);
+            if (enough)
+            {
+                foreach (var item in order.Items)
+                {
+                    stock[item.ProductId] -= item.Quantity;
+                }
+            }
 
-        if (!enough)
+            reservations.Add((order, enough));
+        }
+
+        var outgoing = new OutgoingMessages();
+        if (reservations.Count == 0)
         {
-            logger.LogInformation("Order {OrderId}: out of stock, nothing reserved", message.OrderId);
-            outgoing.Add(new StockReservationFailed(message.OrderId, message.UserId, StockFailureReasons.OutOfStock, now));
+            logger.LogDebug("{Count} order(s) already decided, nothing to do", batch.Length);
             return outgoing;
         }
 
-        foreach (var item in message.Items)
+        var taken = reservations.Where(r => r.Reserved).SelectMany(r => r.Order.Items).Select(item => item.ProductId).Distinct().ToArray();
+        await db.ExecuteAsync(
+            cancellationToken,
+            // An order whose products Products does not know locked nothing: should two deliveries of it race, the
+            // second one's rejection is already there, and this one's message only repeats it.
+            Statement(
+                """
+                insert into products.reservations (order_id, status, items, created_at, updated_at)
+                select order_id, status, items, $4, $4 from unnest($1, $2, $3::jsonb[]) as r(order_id, status, items)
+                on conflict (order_id) do nothing
+                """,
+                Value(reservations.Select(r => r.Order.OrderId).ToArray()),
+                Value(reservations.Select(r => (r.Reserved ? ReservationStatus.Reserved : ReservationStatus.Rejected).ToString()).ToArray()),
+                JsonValues([.. reservations.Select(r => ItemsJson(r.Order))]),
+                Value(now)),
+            Statement(
+                "update products.products p set stock = s.stock from unnest($1, $2) as s(id, stock) where p.id = s.id",
+                Value(taken),
+                Value(taken.Select(id => stock[id]).ToArray())));
+
+        foreach (var (order, reserved) in reservations)
         {
-            products[item.ProductId].Stock -= item.Quantity;
+            outgoing.Add(reserved
+                ? new StockReserved(order.OrderId, order.UserId, order.TotalPrice, now)
+                : new StockReservationFailed(order.OrderId, order.UserId, StockFailureReasons.OutOfStock, now));
         }
 
-        logger.LogInformation("Order {OrderId}: reserved {Items} item(s)", message.OrderId, message.Items.Count);
-        outgoing.Add(new StockReserved(message.OrderId, message.UserId, message.TotalPrice, now));
+        logger.LogDebug("Reserved {Reserved} of {Count} order(s)", reservations.Count(r => r.Reserved), reservations.Count);
         return outgoing;
     }
+
+    private static string ItemsJson(OrderPlaced order) =>
+        JsonSerializer.Serialize(order.Items.Select(item => new ReservationItem { ProductId = item.ProductId, Quantity = item.Quantity }), Reservation.JsonOptions);
 }

@@ -11,25 +11,6 @@ public sealed class ProductsDbContext(DbContextOptions<ProductsDbContext> option
 
     public DbSet<Reservation> Reservations => Set<Reservation>();
 
-    /// <summary>
-    /// Loads and row-locks the products, in id order so that two orders locking the same products cannot deadlock.
-    /// Stock read under the lock cannot change until this transaction ends.
-    /// </summary>
-    public Task<List<Product>> LockProductsAsync(IEnumerable<Guid> productIds, CancellationToken cancellationToken)
-    {
-        var ids = productIds.Order().ToArray();
-        return Products
-            .FromSql($"select * from products.products where id = any({ids}) order by id for update")
-            .ToListAsync(cancellationToken);
-    }
-
-    /// <summary>Loads and row-locks an order's reservation, so that two deliveries of one message take turns.</summary>
-    public async Task<Reservation?> LockReservationAsync(Guid orderId, CancellationToken cancellationToken)
-    {
-        await Database.ExecuteSqlAsync($"select 1 from products.reservations where order_id = {orderId} for update", cancellationToken);
-        return await Reservations.SingleOrDefaultAsync(reservation => reservation.OrderId == orderId, cancellationToken);
-    }
-
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Product>(product =>
@@ -45,12 +26,7 @@ public sealed class ProductsDbContext(DbContextOptions<ProductsDbContext> option
             reservation.ToTable("reservations");
             reservation.HasKey(r => r.OrderId);
             reservation.Property(r => r.Status).HasConversion<string>().HasMaxLength(20);
-            reservation.OwnsMany(r => r.Items, item =>
-            {
-                item.ToTable("reservation_items");
-                item.WithOwner().HasForeignKey("OrderId");
-                item.HasKey("OrderId", nameof(ReservationItem.ProductId));
-            });
+            reservation.OwnsMany(r => r.Items, item => item.ToJson("items"));
         });
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ShopModular.Products;
 
 public enum ReservationStatus
@@ -12,9 +14,15 @@ public enum ReservationStatus
     Released,
 }
 
-/// <summary>Stock held for one order: at most one per order id, which makes reserving and releasing idempotent.</summary>
+/// <summary>
+/// Stock held for one order: at most one per order id, which makes reserving and releasing idempotent. Its items are
+/// a JSON document in the reservation's row: they are only ever read and written with it.
+/// </summary>
 public sealed class Reservation
 {
+    /// <summary>How the items are written by the batch handlers' SQL, the same as EF Core's mapping reads them.</summary>
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
     public Guid OrderId { get; init; }
 
     public ReservationStatus Status { get; set; }

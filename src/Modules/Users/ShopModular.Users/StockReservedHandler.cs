@@ -1,55 +1,100 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ShopModular.Products.Contracts;
 using ShopModular.Users.Contracts;
+using ShopModular.Platform.Messaging;
 using Wolverine;
+using static ShopModular.Platform.Persistence.ModuleSql;
 
 namespace ShopModular.Users;
 
 /// <summary>
-/// Step 3 of the saga: the buyer pays the order's total in points, or cannot. One decision per order id:
-/// a redelivered message changes nothing.
+/// Step 3 of the saga, a batch of orders at a time in one transaction: each buyer pays the order's total in points,
+/// or cannot, in the order the orders arrived. One decision per order id: a redelivered order changes nothing.
 /// </summary>
 public static class StockReservedHandler
 {
     public static async Task<OutgoingMessages> Handle(
-        StockReserved message, UsersDbContext db, TimeProvider clock, ILogger<PointsDeduction> logger, CancellationToken cancellationToken)
+        StockReserved[] batch, UsersDbContext db, TimeProvider clock, ILogger<PointsDeduction> logger, CancellationToken cancellationToken)
     {
-        var outgoing = new OutgoingMessages();
-        if (await db.PointsDeductions.AnyAsync(deduction => deduction.OrderId == message.OrderId, cancellationToken))
+        var orders = batch.DistinctBy(order => order.OrderId).ToList();
+        var balances = new Dictionary<Guid, long>();
+        var decided = new HashSet<Guid>();
+        // The buyers are locked first, in id order (no deadlocks), and the decisions read after: a concurrent delivery
+        // of the same order locks the same buyer, so by then its decision is committed and visible.
+        await using (var reader = await db.ReadAsync(
+            cancellationToken,
+            Statement(
+                "select id, points from users.users where id = any($1) order by id for update",
+                Value(orders.Select(order => order.UserId).Distinct().Order().ToArray())),
+            Statement(
+                "select order_id from users.points_deductions where order_id = any($1)",
+                Value(orders.Select(order => order.OrderId).ToArray()))))
         {
-            logger.LogInformation("Order {OrderId}: payment already decided, nothing to do", message.OrderId);
-            return outgoing;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                balances[reader.GetGuid(0)] = reader.GetInt64(1);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                decided.Add(reader.GetGuid(0));
+            }
         }
 
-        // One conditional update: the balance can never go below zero, however many orders pay at once.
-        var paid = await db.Users
-            .Where(user => user.Id == message.UserId && user.Points >= message.TotalPrice)
-            .ExecuteUpdateAsync(set => set.SetProperty(user => user.Points, user => user.Points - message.TotalPrice), cancellationToken) == 1;
-        if (!paid && !await db.Users.AnyAsync(user => user.Id == message.UserId, cancellationToken))
+        var undecided = orders.Where(order => !decided.Contains(order.OrderId)).ToList();
+        if (undecided.Where(order => !balances.ContainsKey(order.UserId)).ToArray() is { Length: > 0 } strangers)
         {
-            // Not a business outcome but a message that does not fit this system: retries, then the dead-letter store.
-            throw new InvalidOperationException($"Order {message.OrderId} names unknown user {message.UserId}.");
+            // Not a business outcome but messages that do not fit this system: retries, then the dead-letter store.
+            throw new RejectedMessagesException(
+                [.. batch.Where(message => strangers.Any(stranger => stranger.OrderId == message.OrderId))],
+                $"Order {strangers[0].OrderId} names unknown user {strangers[0].UserId}.");
         }
 
         var now = clock.GetUtcNow();
-        // Keyed by order id: a concurrent second delivery fails to save and rolls back its deduction.
-        db.PointsDeductions.Add(new PointsDeduction
+        var outgoing = new OutgoingMessages();
+        var paid = new bool[undecided.Count];
+        for (var i = 0; i < undecided.Count; i++)
         {
-            OrderId = message.OrderId, UserId = message.UserId, Amount = message.TotalPrice, Succeeded = paid, At = now,
-        });
-
-        if (paid)
-        {
-            logger.LogInformation("Order {OrderId}: {UserId} paid {Amount} points", message.OrderId, message.UserId, message.TotalPrice);
-            outgoing.Add(new PointsDeducted(message.OrderId, message.UserId, message.TotalPrice, now));
+            var order = undecided[i];
+            // Never below zero, however many of the buyer's orders are in the batch.
+            paid[i] = balances[order.UserId] >= order.TotalPrice;
+            if (paid[i])
+            {
+                balances[order.UserId] -= order.TotalPrice;
+                outgoing.Add(new PointsDeducted(order.OrderId, order.UserId, order.TotalPrice, now, order.At));
+            }
+            else
+            {
+                outgoing.Add(new PointsDeductionFailed(order.OrderId, order.UserId, PointsFailureReasons.InsufficientPoints, now, order.At));
+            }
         }
-        else
+
+        if (undecided.Count == 0)
         {
-            logger.LogInformation("Order {OrderId}: {UserId} has fewer than {Amount} points", message.OrderId, message.UserId, message.TotalPrice);
-            outgoing.Add(new PointsDeductionFailed(message.OrderId, message.UserId, PointsFailureReasons.InsufficientPoints, now));
+            logger.LogDebug("{Count} order(s) already decided, nothing to do", batch.Length);
+            return outgoing;
         }
 
+        var payers = undecided.Where((_, i) => paid[i]).Select(order => order.UserId).Distinct().ToArray();
+        await db.ExecuteAsync(
+            cancellationToken,
+            Statement(
+                """
+                insert into users.points_deductions (order_id, user_id, amount, succeeded, at)
+                select order_id, user_id, amount, succeeded, $5 from unnest($1, $2, $3, $4) as d(order_id, user_id, amount, succeeded)
+                """,
+                Value(undecided.Select(order => order.OrderId).ToArray()),
+                Value(undecided.Select(order => order.UserId).ToArray()),
+                Value(undecided.Select(order => order.TotalPrice).ToArray()),
+                Value(paid),
+                Value(now)),
+            Statement(
+                "update users.users u set points = b.points from unnest($1, $2) as b(id, points) where u.id = b.id",
+                Value(payers),
+                Value(payers.Select(id => balances[id]).ToArray())));
+
+        logger.LogDebug("{Paid} of {Count} order(s) paid", paid.Count(p => p), undecided.Count);
         return outgoing;
     }
 }

@@ -9,17 +9,17 @@ namespace ShopModular.Platform.Messaging;
 /// <summary>
 /// The modules' messages over RabbitMQ. A publisher sends to a fanout exchange named by the message identity
 /// (<c>products.stock-reserved</c>); each module that handles the message has its own durable queue bound to it
-/// (<c>users.products.stock-reserved</c>, <c>orders.products.stock-reserved</c>), so every module gets its copy,
-/// and several processes of one module share the work of its queue.
+/// (<c>users.products.stock-reserved</c>), so every module gets its copy, and several processes of one module share
+/// the work of its queue.
 /// </summary>
 internal static class RabbitMqMessaging
 {
     public const string ConnectionStringName = "RabbitMq";
 
-    public static void UseShopRabbitMq(this WolverineOptions options, string connectionString, IReadOnlyList<ShopModule> available)
+    public static void UseShopRabbitMq(this WolverineOptions options, string connectionString, IReadOnlyList<ShopModule> available, BatchingSettings batching)
     {
         var subscriptions = available.SelectMany(ModuleSubscription.Of).ToList();
-        var queueOfHandler = QueueOfEachHandler(subscriptions);
+        var queueOfListener = QueueOfEachListener(subscriptions);
 
         // Through the broker even between two modules of one process: which modules share a process must not
         // change who receives a message.
@@ -34,13 +34,18 @@ internal static class RabbitMqMessaging
             .ConfigureConnection(factory => factory.NetworkRecoveryInterval = 2.Seconds())
             .UseConventionalRouting(NamingSource.FromHandlerType, convention => convention
                 .IncludeTypes(ModuleSubscription.IsContract)
-                .QueueNameForListener(handlerType => queueOfHandler.GetValueOrDefault(handlerType))
+                .QueueNameForListener(type => queueOfListener.GetValueOrDefault(type))
                 // Explicitly durable: the global durability policies do not reach endpoints that conventions
                 // create at run time, and an inline sender drops a message the broker refuses while it is down.
                 // Durable, a message stays in this process's outbox until the broker has it, and in the
                 // receiver's inbox until its handler has committed.
                 .ConfigureSending((exchange, _) => exchange.UseDurableOutbox())
-                .ConfigureListeners((queue, _) => queue.UseDurableInbox()));
+                .ConfigureListeners((queue, _) =>
+                {
+                    queue.UseDurableInbox();
+                    // A batched step's messages wait together for their batch's commit: let a whole batch's worth in.
+                    queue.MaximumParallelMessages(batching.MaxSize);
+                }));
 
         // Every process declares every module's queue, hosted here or not: a message published before its
         // subscriber first started then waits in the subscriber's queue instead of being dropped by the exchange.
@@ -51,16 +56,20 @@ internal static class RabbitMqMessaging
         }
     }
 
-    private static Dictionary<Type, string> QueueOfEachHandler(IEnumerable<ModuleSubscription> subscriptions)
+    private static Dictionary<Type, string> QueueOfEachListener(IEnumerable<ModuleSubscription> subscriptions)
     {
         var queues = new Dictionary<Type, string>();
         foreach (var subscription in subscriptions)
         {
-            if (!queues.TryAdd(subscription.HandlerType, subscription.QueueName))
+            // A batched step's messages reach Wolverine's handler that joins the batch.
+            var listener = subscription.Batched ? typeof(JoinBatchHandler<>).MakeGenericType(subscription.MessageType) : subscription.HandlerType;
+            if (!queues.TryAdd(listener, subscription.QueueName))
             {
-                throw new InvalidOperationException(
-                    $"{subscription.HandlerType.FullName} handles more than one message; over a broker each handler class " +
-                    "listens on one queue named after its message, so give each message its own handler class.");
+                throw new InvalidOperationException(subscription.Batched
+                    ? $"{subscription.MessageType.FullName} is handled in batches by more than one module; over a broker a message " +
+                      "handled in batches has one queue, named after its message and its one module."
+                    : $"{subscription.HandlerType.FullName} handles more than one message; over a broker each handler class " +
+                      "listens on one queue named after its message, so give each message its own handler class, or handle it in batches.");
             }
         }
 

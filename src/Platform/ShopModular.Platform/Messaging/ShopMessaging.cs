@@ -26,6 +26,16 @@ public sealed class MessagingSettings
 
     /// <summary>How messages travel between modules; see <see cref="MessageTransport"/>.</summary>
     public MessageTransport Transport { get; set; } = MessageTransport.Auto;
+
+    /// <summary>How the saga's steps gather messages into batches.</summary>
+    public BatchingSettings Batching { get; set; } = new();
+}
+
+/// <summary>Settings under <c>Shop:Messaging:Batching</c>, for the handlers that take batches (<c>Handle(T[] batch, ...)</c>, see <see cref="BatchedStep{TMessage}"/>).</summary>
+public sealed class BatchingSettings
+{
+    /// <summary>The most messages handled in one batch, and so in one transaction.</summary>
+    public int MaxSize { get; set; } = 100;
 }
 
 public enum MessageTransport
@@ -79,9 +89,11 @@ public static class ShopMessagingExtensions
             options.Policies.UseDurableLocalQueues();
             options.Policies.UseDurableInboxOnAllListeners();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            options.AddBatchedSteps(builder.Services, settings.Batching, hosted, overBroker: brokerConnectionString is not null);
+
             if (brokerConnectionString is not null)
             {
-                options.UseShopRabbitMq(brokerConnectionString, available);
+                options.UseShopRabbitMq(brokerConnectionString, available, settings.Batching);
             }
 
             // Some messages have a handler in two modules (StockReserved: Users and Orders; PointsDeductionFailed:

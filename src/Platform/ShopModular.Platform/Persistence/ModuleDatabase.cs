@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Wolverine.EntityFrameworkCore;
 
@@ -39,6 +40,14 @@ public static class ModuleDatabaseExtensions
             connection.NoResetOnClose = true;
         }
 
+        if (!configured.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            // The same few statements run for every order: prepared once per connection, PostgreSQL parses and
+            // plans each of them once instead of every time.
+            connection.MaxAutoPrepare = 100;
+            connection.AutoPrepareMinUsages = 2;
+        }
+
         return connection.ConnectionString;
     }
 
@@ -58,6 +67,10 @@ public static class ModuleDatabaseExtensions
                 // Stated explicitly, which also silences EF's warning; list queries opt into AsSplitQuery.
                 .UseQuerySplittingBehavior(QuerySplittingBehavior.SingleQuery)),
             MessageStoreSchema);
+        // Pooled: every request and message gets a context, and building one (its services and options) costs more
+        // than the work it then does. Wolverine's registration stays; only how the context is made changes.
+        services.RemoveAll<TContext>();
+        services.AddDbContextPool<TContext>((_, _) => { });
         services.AddSingleton(new ModuleDatabase(schema, typeof(TContext), connectionString));
         return services;
     }
@@ -109,6 +122,19 @@ public abstract class ModuleDbContext : DbContext
     /// for effects outside the database, such as metrics, that must not count a step that a retry will repeat.
     /// </summary>
     public void AfterCommit(Action action) => _afterCommit.Add(action);
+
+    /// <summary>A pooled context is reused: nothing of a rolled-back transaction's may run after the next one's commit.</summary>
+    public override void Dispose()
+    {
+        _afterCommit.Clear();
+        base.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _afterCommit.Clear();
+        return base.DisposeAsync();
+    }
 
     internal void RunAfterCommitActions()
     {

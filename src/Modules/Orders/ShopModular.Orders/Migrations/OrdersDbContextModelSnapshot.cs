@@ -90,12 +90,6 @@ namespace ShopModular.Orders.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
 
-                    b.Property<uint>("Version")
-                        .IsConcurrencyToken()
-                        .ValueGeneratedOnAddOrUpdate()
-                        .HasColumnType("xid")
-                        .HasColumnName("xmin");
-
                     b.HasKey("Id")
                         .HasName("pk_orders");
 
@@ -114,82 +108,81 @@ namespace ShopModular.Orders.Migrations
                 {
                     b.OwnsMany("ShopModular.Orders.OrderItem", "Items", b1 =>
                         {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("uuid")
-                                .HasColumnName("order_id");
+                            b1.Property<Guid>("OrderId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
 
                             b1.Property<Guid>("ProductId")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("uuid")
-                                .HasColumnName("product_id");
+                                .HasJsonPropertyName("productId");
 
                             b1.Property<int>("Quantity")
-                                .HasColumnType("integer")
-                                .HasColumnName("quantity");
+                                .HasJsonPropertyName("quantity");
 
                             b1.Property<long>("UnitPrice")
-                                .HasColumnType("bigint")
-                                .HasColumnName("unit_price");
+                                .HasJsonPropertyName("unitPrice");
 
-                            b1.HasKey("OrderId", "ProductId")
-                                .HasName("pk_order_items");
+                            b1.HasKey("OrderId", "__synthesizedOrdinal");
 
-                            b1.ToTable("order_items", "orders");
+                            b1.ToTable("orders", "orders");
+
+                            b1
+                                .ToJson("items")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
-                                .HasForeignKey("OrderId")
-                                .HasConstraintName("fk_order_items_orders_order_id");
+                                .HasForeignKey("OrderId");
                         });
 
                     b.OwnsMany("ShopModular.Orders.OrderStep", "History", b1 =>
                         {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("uuid")
-                                .HasColumnName("order_id");
+                            b1.Property<Guid>("OrderId");
 
-                            b1.Property<string>("Step")
-                                .HasMaxLength(40)
-                                .HasColumnType("character varying(40)")
-                                .HasColumnName("step");
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
 
                             b1.Property<DateTimeOffset>("At")
-                                .HasColumnType("timestamp with time zone")
-                                .HasColumnName("at");
+                                .HasJsonPropertyName("at");
 
-                            b1.HasKey("OrderId", "Step")
-                                .HasName("pk_order_history");
+                            b1.Property<string>("Step")
+                                .IsRequired()
+                                .HasJsonPropertyName("step");
 
-                            b1.ToTable("order_history", "orders");
+                            b1.HasKey("OrderId", "__synthesizedOrdinal");
+
+                            b1.ToTable("orders", "orders");
+
+                            b1
+                                .ToJson("history")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
-                                .HasForeignKey("OrderId")
-                                .HasConstraintName("fk_order_history_orders_order_id");
+                                .HasForeignKey("OrderId");
                         });
 
                     b.OwnsOne("ShopModular.Orders.Payment", "Payment", b1 =>
                         {
                             b1.Property<Guid>("OrderId")
-                                .HasColumnType("uuid")
-                                .HasColumnName("order_id");
+                                .HasColumnType("uuid");
 
                             b1.Property<long>("Amount")
                                 .HasColumnType("bigint")
-                                .HasColumnName("amount");
+                                .HasColumnName("payment_amount");
 
                             b1.Property<string>("Status")
                                 .IsRequired()
                                 .HasMaxLength(20)
                                 .HasColumnType("character varying(20)")
-                                .HasColumnName("status");
+                                .HasColumnName("payment_status");
 
                             b1.HasKey("OrderId")
-                                .HasName("pk_payments");
+                                .HasName("pk_orders");
 
-                            b1.ToTable("payments", "orders");
+                            b1.ToTable("orders", "orders");
 
                             b1.WithOwner()
                                 .HasForeignKey("OrderId")
-                                .HasConstraintName("fk_payments_orders_order_id");
+                                .HasConstraintName("fk_orders_orders_order_id");
                         });
 
                     b.Navigation("History");

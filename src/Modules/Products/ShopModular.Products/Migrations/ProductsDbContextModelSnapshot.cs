@@ -96,27 +96,27 @@ namespace ShopModular.Products.Migrations
                 {
                     b.OwnsMany("ShopModular.Products.ReservationItem", "Items", b1 =>
                         {
-                            b1.Property<Guid>("OrderId")
-                                .HasColumnType("uuid")
-                                .HasColumnName("order_id");
+                            b1.Property<Guid>("ReservationOrderId");
+
+                            b1.Property<int>("__synthesizedOrdinal")
+                                .ValueGeneratedOnAdd();
 
                             b1.Property<Guid>("ProductId")
-                                .ValueGeneratedOnAdd()
-                                .HasColumnType("uuid")
-                                .HasColumnName("product_id");
+                                .HasJsonPropertyName("productId");
 
                             b1.Property<int>("Quantity")
-                                .HasColumnType("integer")
-                                .HasColumnName("quantity");
+                                .HasJsonPropertyName("quantity");
 
-                            b1.HasKey("OrderId", "ProductId")
-                                .HasName("pk_reservation_items");
+                            b1.HasKey("ReservationOrderId", "__synthesizedOrdinal");
 
-                            b1.ToTable("reservation_items", "products");
+                            b1.ToTable("reservations", "products");
+
+                            b1
+                                .ToJson("items")
+                                .HasColumnType("jsonb");
 
                             b1.WithOwner()
-                                .HasForeignKey("OrderId")
-                                .HasConstraintName("fk_reservation_items_reservations_order_id");
+                                .HasForeignKey("ReservationOrderId");
                         });
 
                     b.Navigation("Items");
