@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 using ShopModular.Platform.Http;
 using ShopModular.Platform.Security;
 
@@ -10,9 +9,6 @@ namespace ShopModular.Orders;
 
 public static class GetOrder
 {
-    private static readonly Func<OrdersDbContext, Guid, CancellationToken, Task<Order?>> ById =
-        EF.CompileAsyncQuery((OrdersDbContext db, Guid id, CancellationToken _) => db.Orders.AsNoTracking().SingleOrDefault(order => order.Id == id));
-
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/orders/{id:guid}", Handle)
             .WithTags("Orders")
@@ -32,7 +28,7 @@ public static class GetOrder
         var wait = PreferredWait.Of(http.Request, settings.MaxWait);
         // Watched before the first look, so that an end between the look and the wait is not missed.
         using var watch = wait is null ? null : outcomes.Watch(id);
-        var order = await ReadAsync(db, id, cancellationToken);
+        var order = await OrderRows.ByIdAsync(db, id, cancellationToken);
         // Someone else's order gets the same answer as a missing one: ids reveal nothing.
         if (order is null || (order.UserId != principal.GetUserId() && !principal.IsAdmin()))
         {
@@ -42,29 +38,27 @@ public static class GetOrder
         if (watch is not null)
         {
             order = await WaitForEndAsync(db, watch, order, wait!.Value, clock, cancellationToken);
-            if (order.IsTerminal)
+            if (order.HasEnded())
             {
                 PreferredWait.MarkApplied(http.Response, wait.Value);
             }
         }
 
-        return TypedResults.Ok(OrderResponse.From(order));
+        return TypedResults.Ok(order);
     }
-
-    internal static Task<Order?> ReadAsync(OrdersDbContext db, Guid id, CancellationToken cancellationToken) => ById(db, id, cancellationToken);
 
     /// <summary>
     /// The order once it has ended, or as it is when <paramref name="wait"/> has passed. <paramref name="watch"/> was
     /// started before <paramref name="order"/> was read; after each wake-up the order is read again.
     /// </summary>
-    internal static async Task<Order> WaitForEndAsync(
-        OrdersDbContext db, OrderWatch watch, Order order, TimeSpan wait, TimeProvider clock, CancellationToken cancellationToken)
+    internal static async Task<OrderResponse> WaitForEndAsync(
+        OrdersDbContext db, OrderWatch watch, OrderResponse order, TimeSpan wait, TimeProvider clock, CancellationToken cancellationToken)
     {
         var deadline = clock.GetUtcNow() + wait;
-        while (!order.IsTerminal && deadline - clock.GetUtcNow() is { Ticks: > 0 } left)
+        while (!order.HasEnded() && deadline - clock.GetUtcNow() is { Ticks: > 0 } left)
         {
             await watch.WaitAsync(left, cancellationToken);
-            order = await ReadAsync(db, order.Id, cancellationToken) ?? order;
+            order = await OrderRows.ByIdAsync(db, order.Id, cancellationToken) ?? order;
         }
 
         return order;

@@ -20,9 +20,14 @@ public sealed record OrderResponse(
         order.TotalPrice,
         order.Items.Select(item => new OrderItemResponse(item.ProductId, item.Quantity, item.UnitPrice)).ToList(),
         new PaymentResponse(order.Payment.Status, order.Payment.Amount),
-        order.History.OrderBy(step => step.At).ThenBy(step => StepOrder(step.Step)).Select(step => new OrderStepResponse(step.Step, step.At)).ToList(),
+        InSagaOrder(order.History.Select(step => new OrderStepResponse(step.Step, step.At))),
         order.CreatedAt,
         order.UpdatedAt);
+
+    public bool HasEnded() => Status != OrderStatus.Pending;
+
+    internal static List<OrderStepResponse> InSagaOrder(IEnumerable<OrderStepResponse> history) =>
+        [.. history.OrderBy(step => step.At).ThenBy(step => StepOrder(step.Step))];
 
     // Steps recorded in the same instant are shown in saga order.
     private static int StepOrder(string step) => step switch

@@ -3,11 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using ShopModular.Orders.Contracts;
 using ShopModular.Platform.Http;
-using ShopModular.Platform.Persistence;
 using ShopModular.Platform.Security;
 using Wolverine.EntityFrameworkCore;
 
@@ -55,16 +53,16 @@ public static class PlaceOrder
         var userId = principal.GetUserId();
         var db = outbox.DbContext;
         var wait = PreferredWait.Of(http.Request, settings.MaxWait);
-        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken) is { } earlier)
+        if (idempotencyKey is not null && await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken) is { } earlier)
         {
             return await AnswerAsync(http, db, outcomes, earlier, wait, clock, watch: null, cancellationToken);
         }
 
         var items = request.Items!;
-        var productIds = items.Select(item => item.ProductId!.Value).ToList();
-        var prices = await db.CatalogProducts.AsNoTracking()
-            .Where(product => productIds.Contains(product.ProductId))
-            .ToDictionaryAsync(product => product.ProductId, product => product.Price, cancellationToken);
+        var productIds = items.Select(item => item.ProductId!.Value).ToArray();
+        // One transaction from the prices to the order and its message: one commit per order.
+        await db.Database.BeginTransactionAsync(cancellationToken);
+        var prices = await OrderRows.PricesAsync(db, productIds, cancellationToken);
         for (var i = 0; i < items.Count; i++)
         {
             errors.Check(prices.ContainsKey(productIds[i]), $"items[{i}].productId", $"There is no product {productIds[i]}.");
@@ -80,30 +78,28 @@ public static class PlaceOrder
             items.Select(item => new OrderItem { ProductId = item.ProductId!.Value, Quantity = item.Quantity!.Value, UnitPrice = prices[item.ProductId!.Value] }),
             idempotencyKey,
             clock.GetUtcNow());
-        db.Orders.Add(order);
         // Watched before the saga can start, so that even an instant end is seen.
         using var watch = wait is null ? null : outcomes.Watch(order.Id);
+        if (!await OrderRows.InsertAsync(db, order, cancellationToken))
+        {
+            // The same key raced in twice; the first order won and is the answer to both.
+            await db.Database.RollbackTransactionAsync(cancellationToken);
+            var first = (await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey!, cancellationToken))!;
+            return await AnswerAsync(http, db, outcomes, first, wait, clock, watch: null, cancellationToken);
+        }
+
         await outbox.PublishAsync(new OrderPlaced(
             order.Id,
             order.UserId,
             order.TotalPrice,
             order.Items.Select(item => new OrderLine(item.ProductId, item.Quantity, item.UnitPrice)).ToList(),
             order.CreatedAt));
-        try
-        {
-            await outbox.SaveChangesAndFlushMessagesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (exception.IsUniqueViolation() && idempotencyKey is not null)
-        {
-            // The same key raced in twice; the first order won and is the answer to both.
-            db.ChangeTracker.Clear();
-            var first = (await FindByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken))!;
-            return await AnswerAsync(http, db, outcomes, first, wait, clock, watch: null, cancellationToken);
-        }
+        // Commits the order with its OrderPlaced (the outbox), then hands the message to its queue.
+        await outbox.SaveChangesAndFlushMessagesAsync(cancellationToken);
 
         OrderMetrics.Placed.Inc();
         logger.LogDebug("Order {OrderId} placed by {UserId} for {TotalPrice} points", order.Id, order.UserId, order.TotalPrice);
-        return await AnswerAsync(http, db, outcomes, order, wait, clock, watch, cancellationToken);
+        return await AnswerAsync(http, db, outcomes, OrderResponse.From(order), wait, clock, watch, cancellationToken);
     }
 
     public static RequestErrors Validate(PlaceOrderRequest request, string? idempotencyKey)
@@ -143,36 +139,33 @@ public static class PlaceOrder
         return errors;
     }
 
-    private static Task<Order?> FindByIdempotencyKeyAsync(OrdersDbContext db, Guid userId, string key, CancellationToken cancellationToken) =>
-        db.Orders.AsNoTracking().SingleOrDefaultAsync(order => order.UserId == userId && order.IdempotencyKey == key, cancellationToken);
-
     /// <summary>
     /// 202 with the order as it is; or, when the client prefers to wait, 201 with the order once it has ended, if that
     /// happens within the wait.
     /// </summary>
     private static async Task<IResult> AnswerAsync(
-        HttpContext http, OrdersDbContext db, OrderOutcomes outcomes, Order order, TimeSpan? wait, TimeProvider clock, OrderWatch? watch, CancellationToken cancellationToken)
+        HttpContext http, OrdersDbContext db, OrderOutcomes outcomes, OrderResponse order, TimeSpan? wait, TimeProvider clock, OrderWatch? watch, CancellationToken cancellationToken)
     {
         var location = $"/api/orders/{order.Id}";
         if (wait is null)
         {
-            return TypedResults.Accepted(location, OrderResponse.From(order));
+            return TypedResults.Accepted(location, order);
         }
 
         using var ownWatch = watch is null ? outcomes.Watch(order.Id) : null;
         if (ownWatch is not null)
         {
             // Watched after the order was read: read it again, as an end in between would be missed.
-            order = await GetOrder.ReadAsync(db, order.Id, cancellationToken) ?? order;
+            order = await OrderRows.ByIdAsync(db, order.Id, cancellationToken) ?? order;
         }
 
         order = await GetOrder.WaitForEndAsync(db, watch ?? ownWatch!, order, wait.Value, clock, cancellationToken);
-        if (!order.IsTerminal)
+        if (!order.HasEnded())
         {
-            return TypedResults.Accepted(location, OrderResponse.From(order));
+            return TypedResults.Accepted(location, order);
         }
 
         PreferredWait.MarkApplied(http.Response, wait.Value);
-        return TypedResults.Created(location, OrderResponse.From(order));
+        return TypedResults.Created(location, order);
     }
 }

@@ -5,8 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Persistence;
 using Wolverine;
 using Wolverine.EntityFrameworkCore;
+using Wolverine.Runtime;
 
 namespace ShopModular.Platform.Messaging;
 
@@ -24,16 +26,16 @@ namespace ShopModular.Platform.Messaging;
 /// millisecond.</para>
 /// </summary>
 public sealed class BatchedStep<TMessage>(
-    BatchedStepMethod method, BatchingSettings settings, IServiceScopeFactory scopes, ILogger<BatchedStep<TMessage>> logger)
+    BatchedStepMethod method, BatchingSettings settings, IServiceScopeFactory scopes, IWolverineRuntime runtime, ILogger<BatchedStep<TMessage>> logger)
     : BackgroundService
     where TMessage : class
 {
     private readonly Channel<Member> _arrivals = Channel.CreateUnbounded<Member>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Waits until a committed transaction has handled <paramref name="message"/>; throws what its handling threw.</summary>
-    public Task JoinAsync(TMessage message, CancellationToken cancellationToken)
+    public Task JoinAsync(TMessage message, Envelope envelope, CancellationToken cancellationToken)
     {
-        var member = new Member(message);
+        var member = new Member(message, envelope);
         if (!_arrivals.Writer.TryWrite(member))
         {
             throw new OperationCanceledException("The process is stopping; the message is handled after its restart.");
@@ -127,8 +129,45 @@ public sealed class BatchedStep<TMessage>(
             await outbox.PublishAsync(outgoing);
         }
 
+        var stored = batch.Where(member => member.Envelope is { WasPersistedInInbox: true, Destination: not null }).ToList();
+        await SettleAsync(db, stored, cancellationToken);
         // Commits the step's changes with the messages they cause, then hands those to their queues.
         await outbox.SaveChangesAndFlushMessagesAsync(cancellationToken);
+        foreach (var member in stored)
+        {
+            // Settled in the transaction: Wolverine then leaves the inbox row alone.
+            member.Envelope.Status = EnvelopeStatus.Handled;
+        }
+    }
+
+    /// <summary>
+    /// Settles the batch's messages in the batch's own transaction, in one statement: they are done exactly when their
+    /// effects commit, so no crash in between runs them again, and Wolverine, finding them Handled, does not settle
+    /// each one in a statement of its own afterwards. A message from a local queue is deleted: nothing can deliver it
+    /// again. One from the broker is marked Handled and kept for Durability.KeepAfterMessageHandling, as Wolverine
+    /// does, so that the inbox recognises a redelivery. [Wolverine's durable inbox: the row its own settling updates,
+    /// by id and destination, as Durability.MessageIdentity is IdAndDestination.]
+    /// </summary>
+    private Task SettleAsync(DbContext db, List<Member> stored, CancellationToken cancellationToken)
+    {
+        if (stored.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var ids = ModuleSql.Value(stored.Select(member => member.Envelope.Id).ToArray());
+        var destinations = ModuleSql.Value(stored.Select(member => member.Envelope.Destination!.ToString()).ToArray());
+        const string Rows = "(id, received_at) in (select * from unnest($1::uuid[], $2::text[]))";
+        const string Inbox = $"{ModuleDatabaseExtensions.MessageStoreSchema}.wolverine_incoming_envelopes";
+        return db.ExecuteAsync(
+            cancellationToken,
+            stored[0].Envelope.Destination!.Scheme == "local"
+                ? ModuleSql.Statement($"delete from {Inbox} where {Rows}", ids, destinations)
+                : ModuleSql.Statement(
+                    $"update {Inbox} set status = '{nameof(EnvelopeStatus.Handled)}', keep_until = $3, owner_id = 0 where {Rows}",
+                    ids,
+                    destinations,
+                    ModuleSql.Value(DateTimeOffset.UtcNow + runtime.Options.Durability.KeepAfterMessageHandling)));
     }
 
     private IEnumerable<Member> Drain()
@@ -139,9 +178,11 @@ public sealed class BatchedStep<TMessage>(
         }
     }
 
-    private sealed class Member(TMessage message)
+    private sealed class Member(TMessage message, Envelope envelope)
     {
         public TMessage Message { get; } = message;
+
+        public Envelope Envelope { get; } = envelope;
 
         public TaskCompletionSource Handled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -151,8 +192,8 @@ public sealed class BatchedStep<TMessage>(
 public static class JoinBatchHandler<TMessage>
     where TMessage : class
 {
-    public static Task Handle(TMessage message, BatchedStep<TMessage> step, CancellationToken cancellationToken) =>
-        step.JoinAsync(message, cancellationToken);
+    public static Task Handle(TMessage message, Envelope envelope, BatchedStep<TMessage> step, CancellationToken cancellationToken) =>
+        step.JoinAsync(message, envelope, cancellationToken);
 }
 
 /// <summary>
