@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -28,7 +29,11 @@ public static class ShopPlatform
     /// Adds the platform and the modules that the hosting switch (<c>Shop:Modules</c>) selects;
     /// a module that is not selected contributes nothing: no routes, handlers, DbContext or tables.
     /// </summary>
-    public static IReadOnlyList<ShopModule> AddShopPlatform(this WebApplicationBuilder builder, params ShopModule[] available)
+    /// <param name="applicationAssembly">
+    /// The deployable's assembly, which holds the message handlers' pre-generated code (<c>Internal/Generated</c>,
+    /// written by <c>codegen write</c>).
+    /// </param>
+    public static IReadOnlyList<ShopModule> AddShopPlatform(this WebApplicationBuilder builder, Assembly applicationAssembly, params ShopModule[] available)
     {
         var hosted = ModuleSelection.Select(builder.Configuration, available);
         PrometheusDefaults.PublishOnlyWolverineMeters();
@@ -64,7 +69,7 @@ public static class ShopPlatform
         }
 
         var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
-        builder.AddShopMessaging(serviceName, connectionStrings[0], hosted, available);
+        builder.AddShopMessaging(serviceName, applicationAssembly, connectionStrings[0], hosted, available);
         var splitMode = hosted.Count < available.Length;
         builder.AddShopDiscovery(appName: hosted.Count == 1 ? hosted[0].Name : serviceName, splitMode);
         return hosted;

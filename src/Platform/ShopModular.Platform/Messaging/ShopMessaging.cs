@@ -1,3 +1,5 @@
+using System.Reflection;
+using JasperFx.CodeGeneration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using JasperFx.Core;
@@ -60,6 +62,7 @@ public static class ShopMessagingExtensions
     internal static WebApplicationBuilder AddShopMessaging(
         this WebApplicationBuilder builder,
         string serviceName,
+        Assembly applicationAssembly,
         string messageStoreConnectionString,
         IReadOnlyList<ShopModule> hosted,
         IReadOnlyList<ShopModule> available)
@@ -71,8 +74,13 @@ public static class ShopMessagingExtensions
 
         builder.Host.UseWolverine(options =>
         {
-            // Handlers come only from the modules this process hosts, never from scanning the host.
-            options.ApplicationAssembly = typeof(ShopMessagingExtensions).Assembly;
+            // Handlers come only from the modules this process hosts (the deployable itself has none); their
+            // adapters, generated ahead of time by `codegen write`, from the deployable. Auto, not Static: Static
+            // takes the handler list from the generated HandlerRegistry, which names every module's handlers, so a
+            // process of one module would run them all; Auto discovers the hosted modules' handlers at start-up
+            // and loads each one's pre-generated adapter, compiling only one that is missing (a stale checkout).
+            options.ApplicationAssembly = applicationAssembly;
+            options.CodeGeneration.TypeLoadMode = TypeLoadMode.Auto;
             foreach (var module in hosted)
             {
                 options.Discovery.IncludeAssembly(module.Assembly);
