@@ -13,14 +13,17 @@ public interface IShopTopology
     /// <summary>Where clients call the public API: the monolith itself, or the gateway in front of the modules.</summary>
     IAlbaHost Api { get; }
 
-    /// <summary>The host that runs the module's handlers.</summary>
+    /// <summary>The host that runs the module's handlers (the first, where several instances run it).</summary>
     IHost HostOf(string module);
 
+    /// <summary>Every host that runs the module: one, or in the split topology two instances of Orders.</summary>
+    IReadOnlyList<IHost> HostsOf(string module);
+
     /// <summary>
-    /// The text a path of the process that hosts the module answers, for what each process serves for itself
-    /// (its /metrics), which the public API does not reach.
+    /// The text a path answers in each process that hosts the module, one after the other, for what each process
+    /// serves for itself (its /metrics, whose samples then add up across instances), which the public API does not reach.
     /// </summary>
-    Task<string> GetFromProcessOfAsync(string module, string path);
+    Task<string> GetFromProcessesOfAsync(string module, string path);
 
     /// <summary>The database that holds the module's schema.</summary>
     string ConnectionStringOf(string module);

@@ -37,7 +37,9 @@ public class ShopHost : IShopTopology, IAsyncLifetime
 
     public IHost HostOf(string module) => Host;
 
-    public async Task<string> GetFromProcessOfAsync(string module, string path) =>
+    public IReadOnlyList<IHost> HostsOf(string module) => [Host];
+
+    public async Task<string> GetFromProcessesOfAsync(string module, string path) =>
         await (await Host.Scenario(s => s.Get.Url(path))).ReadAsTextAsync();
 
     public string ConnectionStringOf(string module) => ConnectionString;

@@ -7,33 +7,45 @@ using ShopModular.Users;
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
-/// The split topology in one test process: one real host per module (<c>Shop:Modules</c> naming it alone) on a
-/// loopback port and a database of its own, the three talking through a real RabbitMQ broker (a virtual host of
-/// their own), each registered in a real registry process; clients reach them only through the real gateway.
+/// The split topology in one test process: real hosts (<c>Shop:Modules</c> naming one module) on loopback ports, a
+/// database per module, talking through a real RabbitMQ broker (a virtual host of their own), each registered in a
+/// real registry process; clients reach them only through the real gateway. Orders runs twice on its one database,
+/// as a scaled-out module does: the gateway spreads requests over both, and they share the work of Orders' queues.
 /// </summary>
 public sealed class SplitShop : IShopTopology, IAsyncLifetime
 {
-    private static readonly string[] Modules = [UsersModule.Name, ProductsModule.Name, OrdersModule.Name];
+    private static readonly string[] Instances = [UsersModule.Name, ProductsModule.Name, OrdersModule.Name, OrdersModule.Name];
 
     private readonly RegistryProcess _registry = new();
-    private readonly Dictionary<string, (LoopbackServer<Program> Server, string ConnectionString)> _modules = [];
+    private readonly List<(string Module, LoopbackServer<Program> Server, string ConnectionString)> _instances = [];
     private IAlbaHost? _gateway;
 
     public IAlbaHost Api => _gateway!;
 
-    public IReadOnlyList<IHost> Hosts => [.. _modules.Values.Select(module => module.Server.Host)];
+    public IReadOnlyList<IHost> Hosts => [.. _instances.Select(instance => instance.Server.Host)];
 
     public bool OverBroker => true;
 
-    public IHost HostOf(string module) => _modules[module].Server.Host;
+    public IHost HostOf(string module) => HostsOf(module)[0];
 
-    public async Task<string> GetFromProcessOfAsync(string module, string path)
+    public IReadOnlyList<IHost> HostsOf(string module) => [.. InstancesOf(module).Select(instance => instance.Server.Host)];
+
+    /// <summary>The instances of a module on their loopback ports, for specs that must call one of them directly.</summary>
+    public IReadOnlyList<LoopbackServer<Program>> ServersOf(string module) => [.. InstancesOf(module).Select(instance => instance.Server)];
+
+    public async Task<string> GetFromProcessesOfAsync(string module, string path)
     {
-        using var process = _modules[module].Server.Client();
-        return await process.GetStringAsync(path);
+        var texts = new List<string>();
+        foreach (var (_, server, _) in InstancesOf(module))
+        {
+            using var process = server.Client();
+            texts.Add(await process.GetStringAsync(path));
+        }
+
+        return string.Join('\n', texts);
     }
 
-    public string ConnectionStringOf(string module) => _modules[module].ConnectionString;
+    public string ConnectionStringOf(string module) => InstancesOf(module).First().ConnectionString;
 
     public async Task InitializeAsync()
     {
@@ -41,9 +53,10 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
         var broker = await TestBroker.CreateVirtualHostAsync("split");
         // Every host declares every module's queue as it starts, so none can miss a message sent before its
         // own start; starting them one after the other keeps start-up cheap on a small machine.
-        foreach (var module in Modules)
+        foreach (var module in Instances)
         {
-            var connectionString = await TestDatabase.CreateAsync($"split_{module}");
+            var connectionString = _instances.FirstOrDefault(instance => instance.Module == module).ConnectionString
+                ?? await TestDatabase.CreateAsync($"split_{module}");
             var server = LoopbackServer<Program>.Start(builder => ShopHost.Configure(builder, connectionString, module, broker, builder =>
             {
                 builder.UseSetting($"ConnectionStrings:{module}", connectionString);
@@ -52,16 +65,16 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
                 builder.UseSetting("eureka:client:shouldFetchRegistry", "false");
                 builder.UseSetting("eureka:instance:hostName", "127.0.0.1");
             }));
-            _modules[module] = (server, connectionString);
+            _instances.Add((module, server, connectionString));
         }
 
         _gateway = await TestGateway.StartAsync(_registry.ServiceUrl);
-        await TestGateway.SeesAsync(_gateway, Modules);
+        await TestGateway.SeesAsync(_gateway, [.. Instances.Distinct()]);
     }
 
     public async Task ResetAsync()
     {
-        foreach (var (server, connectionString) in _modules.Values)
+        foreach (var (_, server, connectionString) in _instances.DistinctBy(instance => instance.ConnectionString))
         {
             await ShopHost.ResetAsync(server.Host, connectionString);
         }
@@ -74,11 +87,14 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
             await _gateway.DisposeAsync();
         }
 
-        foreach (var (server, _) in _modules.Values)
+        foreach (var (_, server, _) in _instances)
         {
             await server.DisposeAsync();
         }
 
         await _registry.DisposeAsync();
     }
+
+    private IEnumerable<(string Module, LoopbackServer<Program> Server, string ConnectionString)> InstancesOf(string module) =>
+        _instances.Where(instance => instance.Module == module);
 }

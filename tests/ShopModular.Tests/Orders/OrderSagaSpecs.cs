@@ -417,5 +417,5 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
         Assert.Contains(deadLetters, letter => letter.Type == "products.stock-reserved" && letter.Queue.Contains("users", StringComparison.Ordinal));
     }
 
-    private async Task<MetricsText> MetricsAsync() => new(await Topology.GetFromProcessOfAsync(OrdersModule.Name, "/metrics"));
+    private async Task<MetricsText> MetricsAsync() => new(await Topology.GetFromProcessesOfAsync(OrdersModule.Name, "/metrics"));
 }

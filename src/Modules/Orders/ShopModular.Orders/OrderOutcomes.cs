@@ -21,12 +21,16 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(1);
 
-    private static readonly Gauge Waiting = Metrics.CreateGauge(
+    private static readonly Gauge Waiters = Metrics.CreateGauge(
         "shop_order_waiters", "Requests waiting for an order to end (Prefer: wait).");
 
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, TaskCompletionSource> _ended = [];
     private readonly Dictionary<Guid, int> _waitersOf = [];
+    private int _waiting;
+
+    /// <summary>Requests of this process waiting for an order to end now (the gauge adds up every host of a process).</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>
     /// Starts watching an order. Call before the order can end (before its transaction commits, or before reading its
@@ -39,7 +43,8 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
             _waitersOf[orderId] = _waitersOf.GetValueOrDefault(orderId) + 1;
         }
 
-        Waiting.Inc();
+        Interlocked.Increment(ref _waiting);
+        Waiters.Inc();
         return new OrderWatch(this, orderId);
     }
 
@@ -88,7 +93,8 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
             }
         }
 
-        Waiting.Dec();
+        Interlocked.Decrement(ref _waiting);
+        Waiters.Dec();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
