@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using static ShopModular.Platform.Persistence.ModuleSql;
 
@@ -60,22 +61,29 @@ internal static class OrderRows
 
     private static async Task<OrderResponse?> OneAsync(OrdersDbContext db, NpgsqlBatchCommand query, CancellationToken cancellationToken)
     {
-        await using var reader = await db.ReadAsync(cancellationToken, query);
-        if (!await reader.ReadAsync(cancellationToken))
+        try
         {
-            return null;
+            await using var reader = await db.ReadAsync(cancellationToken, query);
+            return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
         }
+        finally
+        {
+            // Outside a transaction the connection goes back to the pool at once: a request that then waits for the
+            // order to end (Prefer: wait) holds none.
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
-        return new OrderResponse(
+    private static OrderResponse Read(NpgsqlDataReader reader) =>
+        new(
             reader.GetGuid(0),
             reader.GetGuid(1),
             Enum.Parse<OrderStatus>(reader.GetString(2)),
-            await reader.IsDBNullAsync(3, cancellationToken) ? null : reader.GetString(3),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.GetInt64(4),
             JsonSerializer.Deserialize<List<OrderItemResponse>>(reader.GetString(5), OrderStep.JsonOptions)!,
             new PaymentResponse(Enum.Parse<PaymentStatus>(reader.GetString(6)), reader.GetInt64(7)),
             OrderResponse.InSagaOrder(JsonSerializer.Deserialize<List<OrderStepResponse>>(reader.GetString(8), OrderStep.JsonOptions)!),
             reader.GetFieldValue<DateTimeOffset>(9),
             reader.GetFieldValue<DateTimeOffset>(10));
-    }
 }

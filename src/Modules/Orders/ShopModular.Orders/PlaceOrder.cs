@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 using ShopModular.Orders.Contracts;
 using ShopModular.Platform.Http;
 using ShopModular.Platform.Security;
-using Wolverine.EntityFrameworkCore;
+using ShopModular.Platform.Messaging;
+using Wolverine.Runtime;
 
 namespace ShopModular.Orders;
 
@@ -37,7 +38,8 @@ public static class PlaceOrder
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
         HttpContext http,
         ClaimsPrincipal principal,
-        IDbContextOutbox<OrdersDbContext> outbox,
+        OrdersDbContext db,
+        IWolverineRuntime runtime,
         OrderOutcomes outcomes,
         OrdersSettings settings,
         TimeProvider clock,
@@ -51,7 +53,6 @@ public static class PlaceOrder
         }
 
         var userId = principal.GetUserId();
-        var db = outbox.DbContext;
         var wait = PreferredWait.Of(http.Request, settings.MaxWait);
         if (idempotencyKey is not null && await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken) is { } earlier)
         {
@@ -61,7 +62,7 @@ public static class PlaceOrder
         var items = request.Items!;
         var productIds = items.Select(item => item.ProductId!.Value).ToArray();
         // One transaction from the prices to the order and its message: one commit per order.
-        await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await OutboxTransaction.BeginAsync(db, runtime, cancellationToken);
         var prices = await OrderRows.PricesAsync(db, productIds, cancellationToken);
         for (var i = 0; i < items.Count; i++)
         {
@@ -82,20 +83,20 @@ public static class PlaceOrder
         using var watch = wait is null ? null : outcomes.Watch(order.Id);
         if (!await OrderRows.InsertAsync(db, order, cancellationToken))
         {
-            // The same key raced in twice; the first order won and is the answer to both.
-            await db.Database.RollbackTransactionAsync(cancellationToken);
+            // The same key raced in twice; the first order won (its row is committed, or the insert would still wait)
+            // and is the answer to both.
             var first = (await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey!, cancellationToken))!;
             return await AnswerAsync(http, db, outcomes, first, wait, clock, watch: null, cancellationToken);
         }
 
-        await outbox.PublishAsync(new OrderPlaced(
+        await transaction.PublishAsync(new OrderPlaced(
             order.Id,
             order.UserId,
             order.TotalPrice,
             order.Items.Select(item => new OrderLine(item.ProductId, item.Quantity, item.UnitPrice)).ToList(),
             order.CreatedAt));
         // Commits the order with its OrderPlaced (the outbox), then hands the message to its queue.
-        await outbox.SaveChangesAndFlushMessagesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
 
         OrderMetrics.Placed.Inc();
         logger.LogDebug("Order {OrderId} placed by {UserId} for {TotalPrice} points", order.Id, order.UserId, order.TotalPrice);

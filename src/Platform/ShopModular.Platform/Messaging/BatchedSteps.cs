@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Persistence;
 using Wolverine;
-using Wolverine.EntityFrameworkCore;
 using Wolverine.Runtime;
 
 namespace ShopModular.Platform.Messaging;
@@ -120,19 +119,17 @@ public sealed class BatchedStep<TMessage>(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = (DbContext)scope.ServiceProvider.GetRequiredService(method.DbContextType);
-        var outbox = scope.ServiceProvider.GetRequiredService<IDbContextOutbox>();
-        outbox.Enroll(db);
-        await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await OutboxTransaction.BeginAsync(db, runtime, cancellationToken);
         var messages = batch.Select(member => member.Message).ToArray();
         foreach (var outgoing in await method.InvokeAsync(messages, db, scope.ServiceProvider, cancellationToken))
         {
-            await outbox.PublishAsync(outgoing);
+            await transaction.PublishAsync(outgoing);
         }
 
         var stored = batch.Where(member => member.Envelope is { WasPersistedInInbox: true, Destination: not null }).ToList();
         await SettleAsync(db, stored, cancellationToken);
         // Commits the step's changes with the messages they cause, then hands those to their queues.
-        await outbox.SaveChangesAndFlushMessagesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         foreach (var member in stored)
         {
             // Settled in the transaction: Wolverine then leaves the inbox row alone.
