@@ -10,7 +10,7 @@ namespace ShopModular.Tests.Infrastructure;
 /// The split topology as real processes, started exactly as users start it: <c>./shop run --split</c>, with its own
 /// PostgreSQL, RabbitMQ and state folder on free ports. Used by the end-to-end and process-fault specs.
 /// </summary>
-public sealed class SplitProcesses : IAsyncLifetime
+public class SplitProcesses : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
@@ -23,6 +23,9 @@ public sealed class SplitProcesses : IAsyncLifetime
     public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), $"shop-split-{Guid.NewGuid():N}"[..24]);
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Processes per module (<c>SHOP_INSTANCES</c>); the first of each on the port <see cref="PortOf"/> gives.</summary>
+    protected virtual int Instances => 1;
 
     /// <summary>Where the development registry listens, which every module process registers with.</summary>
     public int RegistryPort { get; } = Repository.FreePort();
@@ -117,6 +120,7 @@ public sealed class SplitProcesses : IAsyncLifetime
             RedirectStandardError = true,
         };
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
+        start.Environment["SHOP_INSTANCES"] = Instances.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_PG_PORT"] = _postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_RABBITMQ_PORT"] = _brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture);

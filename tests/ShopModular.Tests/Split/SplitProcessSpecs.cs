@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ShopModular.Products;
 using ShopModular.Tests.Infrastructure;
-using ShopModular.Tests.Orders;
 
 namespace ShopModular.Tests.Split;
 
@@ -296,108 +292,5 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         }
 
         Assert.Equal(15 * 100, pointsSpent);
-    }
-
-    /// <summary>The public API over plain HTTP, through the gateway.</summary>
-    private sealed class ShopClient(SplitProcesses processes, string adminToken)
-    {
-        public static async Task<ShopClient> SignInAsync(SplitProcesses processes) =>
-            new(processes, await TokenAsync(processes, ShopHost.AdminEmail, ShopHost.AdminPassword));
-
-        public async Task<Guid> AddProductAsync(string name, long price, int stock)
-        {
-            using var gateway = processes.Gateway();
-            var created = await SendAsync<ProductBody>(gateway, HttpMethod.Post, "/api/products", adminToken, new { name, price, stock }, HttpStatusCode.Created);
-            return created.Id;
-        }
-
-        public async Task<Customer> RegisterAsync()
-        {
-            using var gateway = processes.Gateway();
-            var email = $"customer-{Guid.NewGuid():N}@shop.test";
-            var user = await SendAsync<UserBody>(gateway, HttpMethod.Post, "/api/users", token: null, new { email, password = "customer-password", name = "Customer" }, HttpStatusCode.Created);
-            return new Customer(user.Id, email, "customer-password", await TokenAsync(processes, email, "customer-password"));
-        }
-
-        /// <summary>Places an order; the catalog reaches Orders by message, so a brand-new product may take a moment.</summary>
-        public async Task<Guid> PlaceOrderAsync(Customer customer, Guid product, int quantity)
-        {
-            using var gateway = processes.Gateway();
-            var deadline = DateTime.UtcNow + SettleTimeout;
-            while (true)
-            {
-                using var response = await SendRawAsync(gateway, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } });
-                if (response.StatusCode == HttpStatusCode.Accepted)
-                {
-                    return (await response.Content.ReadFromJsonAsync<OrderBody>(SplitProcesses.Json))!.Id;
-                }
-
-                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-                Assert.True(DateTime.UtcNow < deadline, "The product never reached the Orders catalog.");
-                await Task.Delay(100);
-            }
-        }
-
-        /// <summary>The order once it is Completed or Cancelled.</summary>
-        public Task<OrderBody> SettledAsync(Customer customer, Guid order) =>
-            OrderWhenAsync(customer, order, body => body.Status != "Pending");
-
-        public async Task<OrderBody> OrderWhenAsync(Customer customer, Guid order, Func<OrderBody, bool> condition)
-        {
-            using var gateway = processes.Gateway();
-            var deadline = DateTime.UtcNow + SettleTimeout;
-            while (true)
-            {
-                var body = await SendAsync<OrderBody>(gateway, HttpMethod.Get, $"/api/orders/{order}", customer.Token, body: null, HttpStatusCode.OK);
-                if (condition(body))
-                {
-                    return body;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"Order {order} is not there yet after {SettleTimeout}: {string.Join(", ", body.Steps)}.");
-                await Task.Delay(100);
-            }
-        }
-
-        public async Task<ProductBody> ProductAsync(Guid product)
-        {
-            using var gateway = processes.Gateway();
-            return await SendAsync<ProductBody>(gateway, HttpMethod.Get, $"/api/products/{product}", token: null, body: null, HttpStatusCode.OK);
-        }
-
-        public async Task<long> PointsAsync(Customer customer)
-        {
-            using var gateway = processes.Gateway();
-            return (await SendAsync<UserBody>(gateway, HttpMethod.Get, "/api/users/me", customer.Token, body: null, HttpStatusCode.OK)).Points;
-        }
-
-        private static async Task<string> TokenAsync(SplitProcesses processes, string email, string password)
-        {
-            using var gateway = processes.Gateway();
-            return (await SendAsync<TokenBody>(gateway, HttpMethod.Post, "/api/auth/token", token: null, new { email, password }, HttpStatusCode.OK)).AccessToken;
-        }
-
-        private static async Task<T> SendAsync<T>(HttpClient client, HttpMethod method, string url, string? token, object? body, HttpStatusCode expected)
-        {
-            using var response = await SendRawAsync(client, method, url, token, body);
-            Assert.Equal(expected, response.StatusCode);
-            return (await response.Content.ReadFromJsonAsync<T>(SplitProcesses.Json))!;
-        }
-
-        private static async Task<HttpResponseMessage> SendRawAsync(HttpClient client, HttpMethod method, string url, string? token, object? body)
-        {
-            using var request = new HttpRequestMessage(method, url);
-            if (token is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-
-            if (body is not null)
-            {
-                request.Content = JsonContent.Create(body, options: SplitProcesses.Json);
-            }
-
-            return await client.SendAsync(request);
-        }
     }
 }

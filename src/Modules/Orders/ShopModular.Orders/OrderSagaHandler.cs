@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ShopModular.Products.Contracts;
 using ShopModular.Users.Contracts;
-using ShopModular.Platform.Messaging;
+using ShopModular.Platform.Persistence;
 using static ShopModular.Platform.Persistence.ModuleSql;
 
 namespace ShopModular.Orders;
@@ -125,7 +125,7 @@ public static class OrderSagaHandler
         var unknown = notEnded.Where(id => !known.Contains(id)).ToHashSet();
         if (unknown.Count > 0)
         {
-            throw new RejectedMessagesException(
+            throw new RejectedItemsException(
                 [.. batch.Where(message => unknown.Contains(OrderIdOf(message)))], $"Saga event for unknown order {unknown.First()}.");
         }
     }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ShopModular.Products.Contracts;
 using ShopModular.Users.Contracts;
-using ShopModular.Platform.Messaging;
+using ShopModular.Platform.Persistence;
 using Wolverine;
 using static ShopModular.Platform.Persistence.ModuleSql;
 
@@ -46,7 +46,7 @@ public static class StockReservedHandler
         if (undecided.Where(order => !balances.ContainsKey(order.UserId)).ToArray() is { Length: > 0 } strangers)
         {
             // Not a business outcome but messages that do not fit this system: retries, then the dead-letter store.
-            throw new RejectedMessagesException(
+            throw new RejectedItemsException(
                 [.. batch.Where(message => strangers.Any(stranger => stranger.OrderId == message.OrderId))],
                 $"Order {strangers[0].OrderId} names unknown user {strangers[0].UserId}.");
         }

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,130 +11,61 @@ using Wolverine.Runtime;
 namespace ShopModular.Platform.Messaging;
 
 /// <summary>
-/// How a module's handler of batches (<c>Handle(StockReserved[] batch, UsersDbContext db, ...)</c>) runs: by group
-/// commit. Every message of the step that arrives while the step's transaction runs waits for the next one, which
-/// then takes all of them at once: an idle step handles a message at once, a busy one commits once for many orders.
+/// How a module's handler of batches (<c>Handle(StockReserved[] batch, UsersDbContext db, ...)</c>) runs: by
+/// <see cref="GroupCommit{TItem,TResult}"/>, every message of the step that arrives while the step's transaction runs
+/// waits for the next one, which then takes all of them at once.
 /// <para>Wolverine delivers each message to <see cref="JoinBatchHandler{TMessage}"/>, which waits here until the
 /// transaction that handled it has committed, with the messages it causes in the same transaction (the outbox);
 /// only then is the message done, so durability, retries, dead letters and tracking stay Wolverine's, per message.
-/// A batch that fails is tried again one message at a time, so that only the message at fault fails (a handler that
-/// knows which messages are at fault says so with <see cref="RejectedMessagesException"/>).</para>
+/// A handler that knows which messages of its batch are at fault says so with <see cref="RejectedItemsException"/>.</para>
 /// <para>Wolverine's own batching (<c>BatchMessagesOf</c>) waits a fixed window from a batch's first message: on
 /// this saga it made batches of one or two, as a closed loop of clients rarely sends two orders in the same
 /// millisecond.</para>
 /// </summary>
 public sealed class BatchedStep<TMessage>(
     BatchedStepMethod method, BatchingSettings settings, IServiceScopeFactory scopes, IWolverineRuntime runtime, ILogger<BatchedStep<TMessage>> logger)
-    : BackgroundService
+    : GroupCommit<BatchedStep<TMessage>.Delivery, bool>(settings.MaxSize, logger)
     where TMessage : class
 {
-    private readonly Channel<Member> _arrivals = Channel.CreateUnbounded<Member>(new UnboundedChannelOptions { SingleReader = true });
-
     /// <summary>Waits until a committed transaction has handled <paramref name="message"/>; throws what its handling threw.</summary>
-    public Task JoinAsync(TMessage message, Envelope envelope, CancellationToken cancellationToken)
-    {
-        var member = new Member(message, envelope);
-        if (!_arrivals.Writer.TryWrite(member))
-        {
-            throw new OperationCanceledException("The process is stopping; the message is handled after its restart.");
-        }
+    public Task JoinAsync(TMessage message, Envelope envelope, CancellationToken cancellationToken) =>
+        JoinAsync(new Delivery(message, envelope), cancellationToken);
 
-        return member.Handled.Task.WaitAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var batch = new List<Member>(settings.MaxSize);
-        try
-        {
-            while (await _arrivals.Reader.WaitToReadAsync(stoppingToken))
-            {
-                batch.Clear();
-                while (batch.Count < settings.MaxSize && _arrivals.Reader.TryRead(out var member))
-                {
-                    batch.Add(member);
-                }
-
-                await HandleAsync(batch, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping: what is not committed is handled again after the restart, from the durable inbox.
-        }
-        finally
-        {
-            _arrivals.Writer.TryComplete();
-            foreach (var member in batch.Concat(Drain()))
-            {
-                member.Handled.TrySetCanceled(stoppingToken);
-            }
-        }
-    }
-
-    private async Task HandleAsync(List<Member> batch, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await CommitAsync(batch, stoppingToken);
-            BatchMetrics.Observe<TMessage>(batch.Count);
-            foreach (var member in batch)
-            {
-                member.Handled.TrySetResult();
-            }
-        }
-        catch (RejectedMessagesException rejected) when (!stoppingToken.IsCancellationRequested)
-        {
-            var (unfit, rest) = (batch.Where(member => rejected.Messages.Contains(member.Message)).ToList(), batch.Where(member => !rejected.Messages.Contains(member.Message)).ToList());
-            foreach (var member in unfit)
-            {
-                member.Handled.TrySetException(new InvalidOperationException(rejected.Message));
-            }
-
-            if (rest.Count > 0)
-            {
-                await HandleAsync(rest, stoppingToken);
-            }
-        }
-        catch (Exception exception) when (batch.Count > 1 && !stoppingToken.IsCancellationRequested)
-        {
-            logger.LogWarning(exception, "A batch of {Count} {Message} failed; handling them one at a time", batch.Count, typeof(TMessage).Name);
-            foreach (var member in batch)
-            {
-                await HandleAsync([member], stoppingToken);
-            }
-        }
-        catch (Exception exception)
-        {
-            // Wolverine's error policies take it from here, message by message: retries, then the dead-letter store.
-            foreach (var member in batch)
-            {
-                member.Handled.TrySetException(exception);
-            }
-        }
-    }
-
-    private async Task CommitAsync(List<Member> batch, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Delivery> batch, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = (DbContext)scope.ServiceProvider.GetRequiredService(method.DbContextType);
         await using var transaction = await OutboxTransaction.BeginAsync(db, runtime, cancellationToken);
-        var messages = batch.Select(member => member.Message).ToArray();
-        foreach (var outgoing in await method.InvokeAsync(messages, db, scope.ServiceProvider, cancellationToken))
+        IEnumerable<object> caused;
+        try
         {
-            await transaction.PublishAsync(outgoing);
+            caused = await method.InvokeAsync(batch.Select(delivery => delivery.Message).ToArray(), db, scope.ServiceProvider, cancellationToken);
+        }
+        catch (RejectedItemsException rejected)
+        {
+            // The handler names messages; the batch is made of their deliveries.
+            throw new RejectedItemsException([.. batch.Where(delivery => rejected.Items.Contains(delivery.Message))], rejected.Message);
         }
 
-        var stored = batch.Where(member => member.Envelope is { WasPersistedInInbox: true, Destination: not null }).ToList();
+        foreach (var message in caused)
+        {
+            await transaction.PublishAsync(message);
+        }
+
+        var stored = batch.Where(delivery => delivery.Envelope is { WasPersistedInInbox: true, Destination: not null }).ToList();
         await SettleAsync(db, stored, cancellationToken);
         // Commits the step's changes with the messages they cause, then hands those to their queues.
         await transaction.CommitAsync(cancellationToken);
-        foreach (var member in stored)
+        foreach (var delivery in stored)
         {
             // Settled in the transaction: Wolverine then leaves the inbox row alone.
-            member.Envelope.Status = EnvelopeStatus.Handled;
+            delivery.Envelope.Status = EnvelopeStatus.Handled;
         }
+
+        return [.. batch.Select(_ => true)];
     }
+
+    protected override void Committed(int count) => BatchMetrics.Observe<TMessage>(count);
 
     /// <summary>
     /// Settles the batch's messages in the batch's own transaction, in one statement: they are done exactly when their
@@ -145,15 +75,15 @@ public sealed class BatchedStep<TMessage>(
     /// does, so that the inbox recognises a redelivery. [Wolverine's durable inbox: the row its own settling updates,
     /// by id and destination, as Durability.MessageIdentity is IdAndDestination.]
     /// </summary>
-    private Task SettleAsync(DbContext db, List<Member> stored, CancellationToken cancellationToken)
+    private Task SettleAsync(DbContext db, List<Delivery> stored, CancellationToken cancellationToken)
     {
         if (stored.Count == 0)
         {
             return Task.CompletedTask;
         }
 
-        var ids = ModuleSql.Value(stored.Select(member => member.Envelope.Id).ToArray());
-        var destinations = ModuleSql.Value(stored.Select(member => member.Envelope.Destination!.ToString()).ToArray());
+        var ids = ModuleSql.Value(stored.Select(delivery => delivery.Envelope.Id).ToArray());
+        var destinations = ModuleSql.Value(stored.Select(delivery => delivery.Envelope.Destination!.ToString()).ToArray());
         const string Rows = "(id, received_at) in (select * from unnest($1::uuid[], $2::text[]))";
         const string Inbox = $"{ModuleDatabaseExtensions.MessageStoreSchema}.wolverine_incoming_envelopes";
         return db.ExecuteAsync(
@@ -167,22 +97,8 @@ public sealed class BatchedStep<TMessage>(
                     ModuleSql.Value(DateTimeOffset.UtcNow + runtime.Options.Durability.KeepAfterMessageHandling)));
     }
 
-    private IEnumerable<Member> Drain()
-    {
-        while (_arrivals.Reader.TryRead(out var member))
-        {
-            yield return member;
-        }
-    }
-
-    private sealed class Member(TMessage message, Envelope envelope)
-    {
-        public TMessage Message { get; } = message;
-
-        public Envelope Envelope { get; } = envelope;
-
-        public TaskCompletionSource Handled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    /// <summary>One message of the step, as Wolverine delivered it.</summary>
+    public sealed record Delivery(TMessage Message, Envelope Envelope);
 }
 
 /// <summary>The Wolverine handler of one message of a batched step: it joins the step's next batch and waits for its commit.</summary>
