@@ -49,7 +49,8 @@ public static class GetOrder
 
     /// <summary>
     /// The order once it has ended, or as it is when <paramref name="wait"/> has passed. <paramref name="watch"/> was
-    /// started before <paramref name="order"/> was read; after each wake-up the order is read again.
+    /// started before <paramref name="order"/> was read; after each wake-up the order is read again, unless this process
+    /// ended it and handed it over.
     /// </summary>
     internal static async Task<OrderResponse> WaitForEndAsync(
         OrdersDbContext db, OrderWatch watch, OrderResponse order, TimeSpan wait, TimeProvider clock, CancellationToken cancellationToken)
@@ -57,8 +58,7 @@ public static class GetOrder
         var deadline = clock.GetUtcNow() + wait;
         while (!order.HasEnded() && deadline - clock.GetUtcNow() is { Ticks: > 0 } left)
         {
-            await watch.WaitAsync(left, cancellationToken);
-            order = await OrderRows.ByIdAsync(db, order.Id, cancellationToken) ?? order;
+            order = await watch.WaitAsync(left, cancellationToken) ?? await OrderRows.ByIdAsync(db, order.Id, cancellationToken) ?? order;
         }
 
         return order;

@@ -25,7 +25,7 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
         "shop_order_waiters", "Requests waiting for an order to end (Prefer: wait).");
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<Guid, TaskCompletionSource> _ended = [];
+    private readonly Dictionary<Guid, TaskCompletionSource<OrderResponse?>> _ended = [];
     private readonly Dictionary<Guid, int> _waitersOf = [];
     private int _waiting;
 
@@ -48,8 +48,26 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
         return new OrderWatch(this, orderId);
     }
 
-    /// <summary>The orders ended in this process: wakes their waiters here (other processes hear it from the NOTIFY).</summary>
-    public void Ended(IEnumerable<Guid> orderIds)
+    /// <summary>
+    /// The orders ended in this process, as they now are: wakes their waiters here with them (other processes hear it
+    /// from the NOTIFY, and read the order).
+    /// </summary>
+    public void Ended(IEnumerable<OrderResponse> orders)
+    {
+        lock (_lock)
+        {
+            foreach (var order in orders)
+            {
+                if (_ended.Remove(order.Id, out var ended))
+                {
+                    ended.TrySetResult(order);
+                }
+            }
+        }
+    }
+
+    /// <summary>Orders another process ended: their waiters here wake, and read the order.</summary>
+    private void EndedElsewhere(IEnumerable<Guid> orderIds)
     {
         lock (_lock)
         {
@@ -57,20 +75,23 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
             {
                 if (_ended.Remove(orderId, out var ended))
                 {
-                    ended.TrySetResult();
+                    ended.TrySetResult(null);
                 }
             }
         }
     }
 
-    /// <summary>The signal the next end of the order (or a reconnection) completes.</summary>
-    internal Task NextSignal(Guid orderId)
+    /// <summary>
+    /// The signal the next end of the order (or a reconnection) completes: with the ended order when this process ended
+    /// it, else with null.
+    /// </summary>
+    internal Task<OrderResponse?> NextSignal(Guid orderId)
     {
         lock (_lock)
         {
             if (!_ended.TryGetValue(orderId, out var ended))
             {
-                _ended[orderId] = ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _ended[orderId] = ended = new TaskCompletionSource<OrderResponse?>(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             return ended.Task;
@@ -122,7 +143,7 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
         // A connection of its own, outside the pool: it stays in LISTEN for the life of the process.
         var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 };
         await using var connection = new NpgsqlConnection(settings.ConnectionString);
-        connection.Notification += (_, notification) => Ended(ParseIds(notification.Payload));
+        connection.Notification += (_, notification) => EndedElsewhere(ParseIds(notification.Payload));
         await connection.OpenAsync(stoppingToken);
         await using (var listen = new NpgsqlCommand($"listen {Channel}", connection))
         {
@@ -143,7 +164,7 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
         {
             foreach (var ended in _ended.Values)
             {
-                ended.TrySetResult();
+                ended.TrySetResult(null);
             }
 
             _ended.Clear();
@@ -164,7 +185,7 @@ public sealed class OrderWatch : IDisposable
 {
     private readonly OrderOutcomes _outcomes;
     private readonly Guid _orderId;
-    private Task _signal;
+    private Task<OrderResponse?> _signal;
     private bool _disposed;
 
     internal OrderWatch(OrderOutcomes outcomes, Guid orderId)
@@ -174,20 +195,26 @@ public sealed class OrderWatch : IDisposable
         _signal = outcomes.NextSignal(orderId);
     }
 
-    /// <summary>Returns when the order may have ended, or when <paramref name="timeout"/> has passed.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns when the order may have ended, or when <paramref name="timeout"/> has passed: the ended order when this
+    /// process ended it, else null (look at the order).
+    /// </summary>
+    public async Task<OrderResponse?> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            await _signal.WaitAsync(timeout, cancellationToken);
+            return await _signal.WaitAsync(timeout, cancellationToken);
         }
         catch (TimeoutException)
         {
             // Time is up: the caller answers with what the order is now.
+            return null;
         }
-
-        // Armed again before the caller looks at the order, so that no later signal is missed.
-        _signal = _outcomes.NextSignal(_orderId);
+        finally
+        {
+            // Armed again before the caller looks at the order, so that no later signal is missed.
+            _signal = _outcomes.NextSignal(_orderId);
+        }
     }
 
     public void Dispose()

@@ -14,6 +14,9 @@ internal static class OrderRows
     private const string Columns =
         "id, user_id, status, failure_reason, total_price, items, payment_status, payment_amount, history, created_at, updated_at";
 
+    /// <summary>The columns <see cref="Read"/> reads, in its order, of the orders table named <paramref name="alias"/> in a statement.</summary>
+    public static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+
     /// <summary>The unit prices of the products Orders' catalog copy knows, of those asked for.</summary>
     public static async Task<Dictionary<Guid, long>> PricesAsync(OrdersDbContext db, Guid[] productIds, CancellationToken cancellationToken)
     {
@@ -74,7 +77,8 @@ internal static class OrderRows
         }
     }
 
-    private static OrderResponse Read(NpgsqlDataReader reader) =>
+    /// <summary>An order from a row of <see cref="ColumnsOf"/>.</summary>
+    public static OrderResponse Read(NpgsqlDataReader reader) =>
         new(
             reader.GetGuid(0),
             reader.GetGuid(1),

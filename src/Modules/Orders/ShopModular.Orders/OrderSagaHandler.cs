@@ -58,19 +58,17 @@ public static class OrderSagaHandler
         var now = clock.GetUtcNow();
         var distinct = endings.DistinctBy(ending => ending.OrderId).ToList();
         var ids = distinct.Select(ending => ending.OrderId).ToArray();
-        var ended = new List<(Guid Id, OrderStatus Status, string? Reason, DateTimeOffset CreatedAt)>();
+        var ended = new List<OrderResponse>(distinct.Count);
         await using (var reader = await db.ReadAsync(
             cancellationToken,
             Statement(
-                """
-                with ended as (
-                    update orders.orders o
-                       set status = e.status, failure_reason = e.reason, payment_status = e.payment_status,
-                           history = coalesce(o.history, '[]') || e.steps, updated_at = $6
-                      from unnest($1, $2, $3, $4, $5::jsonb[]) as e(id, status, reason, payment_status, steps)
-                     where o.id = e.id and o.status = 'Pending'
-                    returning o.id, o.status, o.failure_reason, o.created_at)
-                select id, status, failure_reason, created_at from ended
+                $"""
+                update orders.orders o
+                   set status = e.status, failure_reason = e.reason, payment_status = e.payment_status,
+                       history = coalesce(o.history, '[]') || e.steps, updated_at = $6
+                  from unnest($1, $2, $3, $4, $5::jsonb[]) as e(id, status, reason, payment_status, steps)
+                 where o.id = e.id and o.status = 'Pending'
+                returning {OrderRows.ColumnsOf("o")}
                 """,
                 Value(ids),
                 Value(distinct.Select(ending => ending.Status.ToString()).ToArray()),
@@ -83,7 +81,7 @@ public static class OrderSagaHandler
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                ended.Add((reader.GetGuid(0), Enum.Parse<OrderStatus>(reader.GetString(1)), await reader.IsDBNullAsync(2, cancellationToken) ? null : reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+                ended.Add(OrderRows.Read(reader));
             }
         }
 
@@ -92,13 +90,14 @@ public static class OrderSagaHandler
             await RejectUnknownOrdersAsync(batch, ids.Except(ended.Select(order => order.Id)).ToArray(), db, cancellationToken);
         }
 
-        // Counted and told once the outcome is committed: a batch rolled back and retried is not counted twice.
+        // Counted and told once the outcome is committed: a batch rolled back and retried is not counted twice. The
+        // waiters in this process get the ended orders as they are, without reading them again.
         db.AfterCommit(() =>
         {
-            outcomes.Ended(ended.Select(order => order.Id));
+            outcomes.Ended(ended);
             foreach (var order in ended)
             {
-                OrderMetrics.Finished(order.Status, order.Reason, order.CreatedAt, now);
+                OrderMetrics.Finished(order.Status, order.FailureReason, order.CreatedAt, now);
             }
         });
         logger.LogDebug("{Ended} of {Count} order(s) ended", ended.Count, distinct.Count);
