@@ -6,10 +6,11 @@ using ShopModular.Benchmarks;
 // Usage: ShopModular.Benchmarks --url http://127.0.0.1:5080 --orders 2000 --concurrency 16
 //        [--rate R] [--warmup 300] [--users 64] [--products 20] [--admin-email ...] [--admin-password ...]
 //        [--users-url U --products-url P --orders-url O] (split topology: each module's own process)
-//        [--host-pid PID[,PID...]] [--broker-pid PID] [--gateway-pid PID]
+//        [--host-pid PID[,PID...]] [--broker-pid PID] [--gateway-pid PID] [--database CONNECTION --databases NAME[,NAME...]]
 // Without --rate, C clients place orders back to back (the saga's capacity); with --rate R, orders
 // are placed at R per second (the saga's latency at a load it can sustain). With --host-pid (Linux),
-// it also reports the CPU the host processes, PostgreSQL (and the broker and gateway when given) spent per order.
+// it also reports the CPU the host processes, PostgreSQL (and the broker and gateway when given) spent per order; with
+// --database, the transactions and statements PostgreSQL ran per order for the named databases.
 var options = BenchOptions.Parse(args);
 using var usersClient = Client(options.UsersUrl);
 using var productsClient = Client(options.ProductsUrl);
@@ -45,8 +46,10 @@ if (options.Warmup > 0)
 var stockBefore = (await Task.WhenAll(products.Select(p => api.GetProductAsync(p.Id)))).Sum(p => (long)p.Stock);
 var pointsBefore = (await Task.WhenAll(customers.Select(c => api.PointsAsync(c.Token)))).Sum();
 var cpuBefore = CpuUsage.Read(options.HostPids, options.BrokerPid, options.GatewayPid);
+var workBefore = await DatabaseWork.ReadAsync(options.Database, options.Databases);
 var run = await PlaceAndSettleAsync(options.Orders);
 var cpuAfter = CpuUsage.Read(options.HostPids, options.BrokerPid, options.GatewayPid);
+var workAfter = await DatabaseWork.ReadAsync(options.Database, options.Databases);
 if (run is null)
 {
     return 1;
@@ -77,10 +80,20 @@ if (cpuBefore is not null && cpuAfter is not null)
         $"CPU per order       host {(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} ms, PostgreSQL {(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} ms, broker {(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1} ms, gateway {(cpuAfter.GatewaySeconds - cpuBefore.GatewaySeconds) * 1000 / ours.Count:F1} ms"));
 }
 
+if (workBefore is not null && workAfter is not null)
+{
+    // Includes the driver's own reads of the orders' outcome (one list per customer and second), a small share.
+    Console.WriteLine(string.Create(invariant,
+        $"PostgreSQL per order {(double)(workAfter.Transactions - workBefore.Transactions) / ours.Count:F2} transactions, {(double)(workAfter.Statements - workBefore.Statements) / ours.Count:F1} statements"));
+}
+
+var work = workBefore is not null && workAfter is not null
+    ? string.Create(invariant, $" transactions_per_order={(double)(workAfter.Transactions - workBefore.Transactions) / ours.Count:F2} statements_per_order={(double)(workAfter.Statements - workBefore.Statements) / ours.Count:F1}")
+    : string.Empty;
 var cpu = cpuBefore is not null && cpuAfter is not null
     ? string.Create(invariant, $" host_cpu_ms={(cpuAfter.HostSeconds - cpuBefore.HostSeconds) * 1000 / ours.Count:F1} postgres_cpu_ms={(cpuAfter.PostgresSeconds - cpuBefore.PostgresSeconds) * 1000 / ours.Count:F1} broker_cpu_ms={(cpuAfter.BrokerSeconds - cpuBefore.BrokerSeconds) * 1000 / ours.Count:F1} gateway_cpu_ms={(cpuAfter.GatewaySeconds - cpuBefore.GatewaySeconds) * 1000 / ours.Count:F1}")
     : string.Empty;
-Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}{cpu}"));
+Console.WriteLine(string.Create(invariant, $"RESULT completed_per_second={completed.Count / seconds:F1} p50_ms={Percentile(latencies, 50):F1} p95_ms={Percentile(latencies, 95):F1} p99_ms={Percentile(latencies, 99):F1} conserved={conserved}{cpu}{work}"));
 return conserved && completed.Count == ours.Count ? 0 : 1;
 
 // Places `count` orders (paced when --rate is set), then waits until every one is terminal;

@@ -10,10 +10,11 @@ namespace ShopModular.Benchmarks;
 /// <param name="HostPids">The processes serving the API, whose CPU time is reported (Linux).</param>
 /// <param name="BrokerPid">The message broker's process, whose CPU time is reported too when given.</param>
 /// <param name="GatewayPid">The API gateway's process, whose CPU time is reported too when given.</param>
+/// <param name="Database">A connection to the PostgreSQL server (as its superuser), whose work for <paramref name="Databases"/> is reported when given.</param>
 internal sealed record BenchOptions(
     string Url, string UsersUrl, string ProductsUrl, string OrdersUrl,
     int Orders, int Concurrency, int Rate, int Warmup, int Users, int Products,
-    string AdminEmail, string AdminPassword, int[] HostPids, int? BrokerPid, int? GatewayPid)
+    string AdminEmail, string AdminPassword, int[] HostPids, int? BrokerPid, int? GatewayPid, string? Database, string[] Databases)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -41,7 +42,9 @@ internal sealed record BenchOptions(
             Value("--admin-password", "admin-dev-password"),
             [.. Value("--host-pid", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(pid => int.Parse(pid, CultureInfo.InvariantCulture))],
             Pid("--broker-pid"),
-            Pid("--gateway-pid"));
+            Pid("--gateway-pid"),
+            Value("--database", "") is { Length: > 0 } database ? database : null,
+            Value("--databases", "").Split(',', StringSplitOptions.RemoveEmptyEntries));
 
         int? Pid(string name) => Value(name, "") is { Length: > 0 } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null;
     }

@@ -27,6 +27,9 @@ public static class PlaceOrder
     public const int MaxIdempotencyKeyLength = 200;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
+    /// <summary>The last pause before an order naming a product the catalog copy does not know is refused.</summary>
+    private static readonly TimeSpan CatalogLag = TimeSpan.FromMilliseconds(400);
+
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapPost("/api/orders", Handle)
             .WithTags("Orders")
@@ -61,9 +64,7 @@ public static class PlaceOrder
 
         var items = request.Items!;
         var productIds = items.Select(item => item.ProductId!.Value).ToArray();
-        // One transaction from the prices to the order and its message: one commit per order.
-        await using var transaction = await OutboxTransaction.BeginAsync(db, runtime, cancellationToken);
-        var prices = await OrderRows.PricesAsync(db, productIds, cancellationToken);
+        var prices = await PricesAsync(db, productIds, clock, cancellationToken);
         for (var i = 0; i < items.Count; i++)
         {
             errors.Check(prices.ContainsKey(productIds[i]), $"items[{i}].productId", $"There is no product {productIds[i]}.");
@@ -73,6 +74,9 @@ public static class PlaceOrder
         {
             return errors.ToProblem();
         }
+
+        // One transaction for the order and its message: one commit per order.
+        await using var transaction = await OutboxTransaction.BeginAsync(db, runtime, cancellationToken);
 
         var order = Order.Place(
             userId,
@@ -86,6 +90,8 @@ public static class PlaceOrder
             // The same key raced in twice; the first order won (its row is committed, or the insert would still wait)
             // and is the answer to both.
             var first = (await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey!, cancellationToken))!;
+            // Nothing to keep: the connection goes back to the pool before any wait.
+            await transaction.DisposeAsync();
             return await AnswerAsync(http, db, outcomes, first, wait, clock, watch: null, cancellationToken);
         }
 
@@ -138,6 +144,23 @@ public static class PlaceOrder
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// The prices of the products, from Orders' copy of the catalog. The copy learns of a new product from Products'
+    /// event, a moment after Products has answered its creation: a product the copy does not know yet is looked for
+    /// again a few times, for about three quarters of a second, before the order is refused for it.
+    /// </summary>
+    private static async Task<Dictionary<Guid, long>> PricesAsync(OrdersDbContext db, Guid[] productIds, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var prices = await OrderRows.PricesAsync(db, productIds, cancellationToken);
+        for (var pause = TimeSpan.FromMilliseconds(25); prices.Count < productIds.Length && pause <= CatalogLag; pause *= 2)
+        {
+            await Task.Delay(pause, clock, cancellationToken);
+            prices = await OrderRows.PricesAsync(db, productIds, cancellationToken);
+        }
+
+        return prices;
     }
 
     /// <summary>

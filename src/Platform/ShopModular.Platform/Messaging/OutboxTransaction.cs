@@ -21,6 +21,7 @@ public sealed class OutboxTransaction : IAsyncDisposable
     private readonly StepEnvelopes _envelopes;
     private readonly IDbContextTransaction _transaction;
     private bool _committed;
+    private bool _disposed;
 
     private OutboxTransaction(MessageContext messaging, StepEnvelopes envelopes, IDbContextTransaction transaction)
     {
@@ -51,13 +52,19 @@ public sealed class OutboxTransaction : IAsyncDisposable
         await _envelopes.StoreAsync(_transaction.GetDbTransaction());
         await _transaction.CommitAsync(cancellationToken);
         _committed = true;
-        await _transaction.DisposeAsync();
+        await DisposeAsync();
         await _messaging.FlushOutgoingMessagesAsync();
     }
 
-    /// <summary>Rolls back what was not committed: no row and no message of it remains.</summary>
+    /// <summary>Rolls back what was not committed (no row and no message of it remains) and gives the connection back.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_committed)
         {
             await _transaction.RollbackAsync();
