@@ -4,12 +4,12 @@ using System.Text;
 using System.Text.Json;
 using Alba;
 using Microsoft.AspNetCore.Hosting;
-using ShopModular.Orders;
-using ShopModular.Tests.Infrastructure;
-using ShopModular.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using ShopModular.Orders;
+using ShopModular.Tests.Infrastructure;
+using ShopModular.Users;
 using Wolverine.Runtime;
 using Wolverine.Transports;
 
@@ -51,6 +51,11 @@ public sealed class SplitPreferWaitSpecs(SplitShop split) : PreferWaitSpecs(spli
     }
 
     private static readonly string[] OrderSteps = ["orders.users.points-deducted", "orders.products.stock-reservation-failed", "orders.products.stock-released"];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static StringContent OrderContent(params object[] items) =>
+        new(JsonSerializer.Serialize(new { items }, Json), Encoding.UTF8, "application/json");
 
     /// <summary>Stops a host taking messages from the named broker queues until the result is disposed (they wait in the broker).</summary>
     private static async Task<IAsyncDisposable> PauseAsync(IHost host, params string[] queues)
@@ -209,8 +214,6 @@ public abstract class PreferWaitSpec(IShopTopology topology) : OrderingSpec(topo
     protected const string PreferHeader = "Prefer";
     protected const string PreferenceAppliedHeader = "Preference-Applied";
 
-    protected static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>
     /// The requests waiting for an order to end (Prefer: wait), over every Orders instance of this topology (their
     /// <c>shop_order_waiters</c> gauge is the test process's, shared with the topologies of other test classes).
@@ -229,9 +232,6 @@ public abstract class PreferWaitSpec(IShopTopology topology) : OrderingSpec(topo
 
             s.StatusCodeShouldBe(expectedStatus);
         });
-
-    protected static StringContent OrderContent(params object[] items) =>
-        new(JsonSerializer.Serialize(new { items }, Json), Encoding.UTF8, "application/json");
 
     /// <summary>
     /// Holds the buyer's row in the Users database locked, as a long transaction of another process would: the saga's

@@ -12,7 +12,7 @@ namespace ShopModular.Platform.Messaging;
 
 /// <summary>
 /// How a module's handler of batches (<c>Handle(StockReserved[] batch, UsersDbContext db, ...)</c>) runs: by
-/// <see cref="GroupCommit{TItem,TResult}"/>, every message of the step that arrives while the step's transaction runs
+/// <see cref="GroupCommit{TItem}"/>, every message of the step that arrives while the step's transaction runs
 /// waits for the next one, which then takes all of them at once.
 /// <para>Wolverine delivers each message to <see cref="JoinBatchHandler{TMessage}"/>, which waits here until the
 /// transaction that handled it has committed, with the messages it causes in the same transaction (the outbox);
@@ -24,14 +24,14 @@ namespace ShopModular.Platform.Messaging;
 /// </summary>
 public sealed class BatchedStep<TMessage>(
     BatchedStepMethod method, BatchingSettings settings, IServiceScopeFactory scopes, IWolverineRuntime runtime, ILogger<BatchedStep<TMessage>> logger)
-    : GroupCommit<BatchedStep<TMessage>.Delivery, bool>(settings.MaxSize, logger)
+    : GroupCommit<BatchedStep<TMessage>.Delivery>(settings.MaxSize, logger)
     where TMessage : class
 {
     /// <summary>Waits until a committed transaction has handled <paramref name="message"/>; throws what its handling threw.</summary>
     public Task JoinAsync(TMessage message, Envelope envelope, CancellationToken cancellationToken) =>
         JoinAsync(new Delivery(message, envelope), cancellationToken);
 
-    protected override async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<Delivery> batch, CancellationToken cancellationToken)
+    protected override async Task CommitAsync(IReadOnlyList<Delivery> batch, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = (DbContext)scope.ServiceProvider.GetRequiredService(method.DbContextType);
@@ -61,8 +61,6 @@ public sealed class BatchedStep<TMessage>(
             // Settled in the transaction: Wolverine then leaves the inbox row alone.
             delivery.Envelope.Status = EnvelopeStatus.Handled;
         }
-
-        return [.. batch.Select(_ => true)];
     }
 
     protected override void Committed(int count) => BatchMetrics.Observe<TMessage>(count);

@@ -8,18 +8,18 @@ namespace ShopModular.Platform.Persistence;
 /// Group commit: work that arrives while a transaction runs waits for the next one, which then takes all of it at once.
 /// An idle writer commits a lone item at once; a busy one commits once for many, so the cost of a durable commit (a
 /// round trip per statement, a WAL flush) is shared instead of paid per item. Each caller waits until the transaction
-/// that holds its item has committed, and gets its own result.
+/// that holds its item has committed.
 /// <para>A batch that fails is tried again one item at a time, so that only the item at fault fails; a commit that
 /// knows which items are at fault says so with <see cref="RejectedItemsException"/>, and the rest run again without
 /// them.</para>
 /// </summary>
-public abstract class GroupCommit<TItem, TResult>(int maxSize, ILogger logger) : BackgroundService
+public abstract class GroupCommit<TItem>(int maxSize, ILogger logger) : BackgroundService
     where TItem : class
 {
     private readonly Channel<Member> _arrivals = Channel.CreateUnbounded<Member>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Waits until a committed transaction holds <paramref name="item"/>; throws what committing it threw.</summary>
-    public Task<TResult> JoinAsync(TItem item, CancellationToken cancellationToken)
+    public Task JoinAsync(TItem item, CancellationToken cancellationToken)
     {
         var member = new Member(item);
         if (!_arrivals.Writer.TryWrite(member))
@@ -30,8 +30,8 @@ public abstract class GroupCommit<TItem, TResult>(int maxSize, ILogger logger) :
         return member.Committed.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Does the work of every item in one transaction and commits it; returns a result per item, in order.</summary>
-    protected abstract Task<IReadOnlyList<TResult>> CommitAsync(IReadOnlyList<TItem> items, CancellationToken cancellationToken);
+    /// <summary>Does the work of every item in one transaction and commits it.</summary>
+    protected abstract Task CommitAsync(IReadOnlyList<TItem> items, CancellationToken cancellationToken);
 
     /// <summary>Called once a batch has committed, with its size.</summary>
     protected virtual void Committed(int count)
@@ -72,11 +72,11 @@ public abstract class GroupCommit<TItem, TResult>(int maxSize, ILogger logger) :
     {
         try
         {
-            var results = await CommitAsync([.. batch.Select(member => member.Item)], stoppingToken);
+            await CommitAsync([.. batch.Select(member => member.Item)], stoppingToken);
             Committed(batch.Count);
-            for (var i = 0; i < batch.Count; i++)
+            foreach (var member in batch)
             {
-                batch[i].Committed.TrySetResult(results[i]);
+                member.Committed.TrySetResult();
             }
         }
         catch (RejectedItemsException rejected) when (!stoppingToken.IsCancellationRequested)
@@ -121,7 +121,7 @@ public abstract class GroupCommit<TItem, TResult>(int maxSize, ILogger logger) :
     {
         public TItem Item { get; } = item;
 
-        public TaskCompletionSource<TResult> Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
 

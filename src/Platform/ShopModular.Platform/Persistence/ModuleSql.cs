@@ -6,10 +6,10 @@ using NpgsqlTypes;
 namespace ShopModular.Platform.Persistence;
 
 /// <summary>
-/// Set-based SQL for the saga's batch handlers: one statement for a whole batch of orders, on the module context's own
-/// connection and inside the transaction Wolverine opened around the handler, so that it commits or rolls back together
-/// with the handler's outgoing messages. Parameters are positional (<c>$1</c>) and arrays, so that a statement's text
-/// is the same whatever the batch size, and Npgsql prepares it once per connection.
+/// Set-based SQL for the saga's batch handlers and the API's hot paths: one statement for a whole batch of orders, on
+/// the module context's own connection and inside its current transaction (a step's <c>OutboxTransaction</c>), so that
+/// it commits or rolls back together with the messages it causes. Parameters are positional (<c>$1</c>) and arrays,
+/// so that a statement's text is the same whatever the batch size, and Npgsql prepares it once per connection.
 /// </summary>
 public static class ModuleSql
 {
