@@ -1,7 +1,6 @@
 using JasperFx;
 using ShopModular.Orders;
 using ShopModular.Platform;
-using ShopModular.Platform.Persistence;
 using ShopModular.Products;
 using ShopModular.Users;
 
@@ -20,7 +19,7 @@ if (args is ["codegen", ..])
 if (args.Contains("migrate"))
 {
     // The documented way to apply schema changes outside Development: `ShopModular.Host migrate`.
-    await app.Services.MigrateModuleDatabasesAsync();
+    await app.MigrateAsync();
     return 0;
 }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Serialization;
+using JasperFx.Resources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -69,7 +70,7 @@ public static class ShopPlatform
         }
 
         var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
-        builder.AddShopMessaging(serviceName, applicationAssembly, connectionStrings[0], hosted, available);
+        builder.AddShopMessaging(serviceName, applicationAssembly, connectionStrings[0], hosted, available, MigratesOnStartup(builder.Configuration, builder.Environment));
         var splitMode = hosted.Count < available.Length;
         builder.AddShopDiscovery(appName: hosted.Count == 1 ? hosted[0].Name : serviceName, splitMode);
         return hosted;
@@ -103,10 +104,23 @@ public static class ShopPlatform
     /// <summary>Applies migrations at start-up when <c>Shop:Database:MigrateOnStartup</c> is true (the Development default).</summary>
     public static async Task MigrateOnStartupIfEnabledAsync(this WebApplication app)
     {
-        var enabled = app.Configuration.GetValue("Shop:Database:MigrateOnStartup", app.Environment.IsDevelopment());
-        if (enabled)
+        if (MigratesOnStartup(app.Configuration, app.Environment))
         {
             await app.Services.MigrateModuleDatabasesAsync(app.Lifetime.ApplicationStopping);
         }
     }
+
+    /// <summary>
+    /// The documented way to set up a deployment outside Development, with the rights to change schema that the
+    /// processes themselves do not have: the hosted modules' migrations, Wolverine's message store, and the broker's
+    /// exchanges, queues and bindings.
+    /// </summary>
+    public static async Task MigrateAsync(this WebApplication app)
+    {
+        await app.Services.MigrateModuleDatabasesAsync();
+        await app.SetupResources();
+    }
+
+    private static bool MigratesOnStartup(IConfiguration configuration, IHostEnvironment environment) =>
+        configuration.GetValue("Shop:Database:MigrateOnStartup", environment.IsDevelopment());
 }

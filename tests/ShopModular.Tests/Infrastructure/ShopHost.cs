@@ -2,7 +2,9 @@ using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ShopModular.Orders;
 using ShopModular.Platform.Persistence;
+using ShopModular.Products;
 using ShopModular.Users;
 using Wolverine;
 using Wolverine.Persistence;
@@ -72,6 +74,15 @@ public class ShopHost : IShopTopology, IAsyncLifetime
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Shop", connectionString);
         builder.UseSetting("ConnectionStrings:RabbitMq", broker ?? string.Empty);
+        if (broker is not null)
+        {
+            // Every host under test signs in to the broker as the test broker's one user, whichever modules it hosts.
+            foreach (var module in new[] { OrdersModule.Name, ProductsModule.Name, UsersModule.Name })
+            {
+                builder.UseSetting($"Shop:Messaging:BrokerUsers:{module}", TestBroker.UserOf(broker));
+            }
+        }
+
         builder.UseSetting("Shop:Modules", modules ?? string.Empty);
         builder.UseSetting("Shop:Admin:Email", AdminEmail);
         builder.UseSetting("Shop:Admin:Password", AdminPassword);

@@ -72,9 +72,9 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment["ASPNETCORE_CONTENTROOT"] = host;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["Shop__Modules"] = module;
-        start.Environment[$"ConnectionStrings__{module}"] =
-            $"Host=127.0.0.1;Port={_postgresPort.ToString(invariant)};Database=shop_{module};Username=shop;Password=shop";
-        start.Environment["ConnectionStrings__RabbitMq"] = $"amqp://guest:guest@127.0.0.1:{_brokerPort.ToString(invariant)}/";
+        start.Environment["Shop__Database__MigrateOnStartup"] = "false";
+        start.Environment[$"ConnectionStrings__{module}"] = ConnectionStringOf(module);
+        start.Environment["ConnectionStrings__RabbitMq"] = BrokerUriOf(module);
         start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
         start.Environment["eureka__instance__hostName"] = "127.0.0.1";
         start.Environment["eureka__instance__leaseRenewalIntervalInSeconds"] = "5";
@@ -97,6 +97,24 @@ public class SplitProcesses : IAsyncLifetime
 
         return (process, port);
     }
+
+    /// <summary>A development password the script made up for this topology (<c>$STATE/secrets/NAME</c>).</summary>
+    public string Secret(string name) => File.ReadAllText(Path.Combine(StateDirectory, "secrets", name)).Trim();
+
+    /// <summary>The connection string a module's processes use: its own role, on its own database.</summary>
+    public string ConnectionStringOf(string module) =>
+        $"Host=127.0.0.1;Port={_postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture)};Database=shop_{module};" +
+        $"Username={module}_app;Password={Secret($"postgres-{module}_app")}";
+
+    /// <summary>The broker as <paramref name="user"/> signs in to it (a module's user, or the administrator shop-admin).</summary>
+    public string BrokerUriOf(string user) => BrokerUri(user, Secret($"rabbitmq-{user}"));
+
+    /// <summary>The broker as anyone signs in to it.</summary>
+    public string BrokerUri(string user, string password) =>
+        $"amqp://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@127.0.0.1:{_brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/";
+
+    /// <summary>The broker's management API.</summary>
+    public Uri BrokerManagement => new($"http://127.0.0.1:{(_brokerPort + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
 
     /// <summary>Runs rabbitmqctl against this topology's broker, for example <c>stop_app</c>.</summary>
     public Task RabbitMqCtlAsync(params string[] arguments) => RunAsync(Path.Combine(StateDirectory, "rabbitmq", "rabbitmqctl"), arguments);

@@ -10,7 +10,7 @@ namespace ShopModular.Tests.Infrastructure;
 /// </summary>
 public static class TestBroker
 {
-    /// <summary>Set by <c>./shop test</c>: the broker's AMQP URI (user guest, loopback only).</summary>
+    /// <summary>Set by <c>./shop test</c>: the broker's AMQP URI, signed in as its administrator.</summary>
     public const string BrokerVariable = "SHOP_TEST_RABBITMQ";
 
     /// <summary>Set by <c>./shop test</c>: the broker's management API.</summary>
@@ -26,15 +26,20 @@ public static class TestBroker
         var name = $"{purpose}-{Guid.NewGuid():N}";
         using var management = Management();
         (await management.PutAsync($"api/vhosts/{name}", content: null)).EnsureSuccessStatusCode();
-        (await management.PutAsJsonAsync($"api/permissions/{name}/guest", new { configure = ".*", write = ".*", read = ".*" }))
+        (await management.PutAsJsonAsync($"api/permissions/{name}/{UserOf(Variable(BrokerVariable))}", new { configure = ".*", write = ".*", read = ".*" }))
             .EnsureSuccessStatusCode();
         return new UriBuilder(Variable(BrokerVariable)) { Path = "/" + name }.Uri.ToString();
     }
 
-    private static HttpClient Management()
+    /// <summary>The user an AMQP URI signs in as.</summary>
+    public static string UserOf(string amqpUri) => Uri.UnescapeDataString(new Uri(amqpUri).UserInfo.Split(':')[0]);
+
+    /// <summary>A client of the broker's management API, signed in as the administrator.</summary>
+    public static HttpClient Management()
     {
         var client = new HttpClient { BaseAddress = new Uri(Variable(ManagementVariable).TrimEnd('/') + "/") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        var userInfo = Uri.UnescapeDataString(new Uri(Variable(BrokerVariable)).UserInfo);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
         return client;
     }
 }

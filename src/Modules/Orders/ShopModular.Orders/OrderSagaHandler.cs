@@ -14,13 +14,17 @@ namespace ShopModular.Orders;
 /// </summary>
 public static class OrderSagaHandler
 {
-    /// <summary>Paid: the order is Completed and its payment Paid.</summary>
+    /// <summary>
+    /// Paid: the order is Completed and its payment Paid, if the points were taken from its buyer and were its total:
+    /// a payment of another amount, or by someone else, ends nothing.
+    /// </summary>
     public static Task Handle(
         PointsDeducted[] batch, OrdersDbContext db, OrderOutcomes outcomes, TimeProvider clock, ILogger<Order> logger, CancellationToken cancellationToken) =>
         EndAsync(
             batch,
             batch.Select(paid => new Ending(paid.OrderId, OrderStatus.Completed, null,
-                [Step(SagaSteps.StockReserved, paid.StockReservedAt), Step(SagaSteps.PointsDeducted, paid.At)])),
+                [Step(SagaSteps.StockReserved, paid.StockReservedAt), Step(SagaSteps.PointsDeducted, paid.At)],
+                new Payment(paid.UserId, paid.Amount))),
             db, outcomes, clock, logger, cancellationToken);
 
     /// <summary>Compensation: nothing was reserved, so the order and its payment are cancelled.</summary>
@@ -66,8 +70,9 @@ public static class OrderSagaHandler
                 update orders.orders o
                    set status = e.status, failure_reason = e.reason, payment_status = e.payment_status,
                        history = coalesce(o.history, '[]') || e.steps, updated_at = $6
-                  from unnest($1, $2, $3, $4, $5::jsonb[]) as e(id, status, reason, payment_status, steps)
+                  from unnest($1, $2, $3, $4, $5::jsonb[], $7::uuid[], $8::bigint[]) as e(id, status, reason, payment_status, steps, payer, paid)
                  where o.id = e.id and o.status = 'Pending'
+                   and (e.paid is null or (o.user_id = e.payer and o.total_price = e.paid))
                 returning {OrderRows.ColumnsOf("o")}
                 """,
                 Value(ids),
@@ -75,7 +80,9 @@ public static class OrderSagaHandler
                 Value(distinct.Select(ending => ending.Reason).ToArray()),
                 Value(distinct.Select(ending => (ending.Status == OrderStatus.Completed ? PaymentStatus.Paid : PaymentStatus.Cancelled).ToString()).ToArray()),
                 JsonValues([.. distinct.Select(ending => ending.HistoryJson(now))]),
-                Value(now)),
+                Value(now),
+                Value(distinct.Select(ending => ending.Payment?.Payer).ToArray()),
+                Value(distinct.Select(ending => ending.Payment?.Amount).ToArray())),
             // Delivered to every Orders process when this transaction commits, and never if it rolls back.
             Statement($"select pg_notify('{OrderOutcomes.Channel}', $1)", Value(string.Join(',', ids)))))
         {
@@ -104,7 +111,8 @@ public static class OrderSagaHandler
     }
 
     /// <summary>
-    /// Orders that did not end had ended before (a redelivery: nothing to do) or do not exist: events about an order
+    /// Orders that did not end had ended before (a redelivery: nothing to do), were paid for by someone else or with
+    /// another amount (nothing to do either: only their own payment ends them), or do not exist: events about an order
     /// this system never placed do not belong here, so they are retried, then dead-lettered, and the rest runs again.
     /// </summary>
     private static async Task RejectUnknownOrdersAsync<TEvent>(
@@ -139,12 +147,17 @@ public static class OrderSagaHandler
         _ => throw new ArgumentException($"{typeof(TEvent).Name} does not end an order's saga.", nameof(message)),
     };
 
-    /// <summary>How one event ends one order: its status, reason and the steps it adds to the order's history.</summary>
-    private sealed record Ending(Guid OrderId, OrderStatus Status, string? Reason, OrderStep[] Steps)
+    /// <summary>
+    /// How one event ends one order: its status, reason, the steps it adds to the order's history, and for a payment,
+    /// who paid and how much.
+    /// </summary>
+    private sealed record Ending(Guid OrderId, OrderStatus Status, string? Reason, OrderStep[] Steps, Payment? Payment = null)
     {
         public string HistoryJson(DateTimeOffset endedAt) =>
             JsonSerializer.Serialize(
                 Steps.Append(Step(Status == OrderStatus.Completed ? SagaSteps.OrderCompleted : SagaSteps.OrderCancelled, endedAt)),
                 OrderStep.JsonOptions);
     }
+
+    private sealed record Payment(Guid Payer, long Amount);
 }

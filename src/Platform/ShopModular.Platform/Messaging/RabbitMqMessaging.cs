@@ -16,17 +16,32 @@ internal static class RabbitMqMessaging
 {
     public const string ConnectionStringName = "RabbitMq";
 
-    public static void UseShopRabbitMq(this WolverineOptions options, string connectionString, IReadOnlyList<ShopModule> available, BatchingSettings batching)
+    /// <param name="provision">
+    /// Declare every exchange, queue and binding as the process starts. Off where processes sign in with the broker
+    /// rights their module needs and no more (no right to declare): there <c>migrate</c> declares them beforehand,
+    /// signed in as the broker's administrator.
+    /// </param>
+    public static void UseShopRabbitMq(
+        this WolverineOptions options, string connectionString, IReadOnlyList<ShopModule> available, BatchingSettings batching, bool provision)
     {
         var subscriptions = available.SelectMany(ModuleSubscription.Of).ToList();
         var queueOfListener = QueueOfEachListener(subscriptions);
+        var brokerUser = MessagePublishers.UserOf(new Uri(connectionString));
 
         // Through the broker even between two modules of one process: which modules share a process must not
         // change who receives a message.
         options.Policies.DisableConventionalLocalRouting();
 
         var rabbit = options.UseRabbitMq(new Uri(connectionString))
-            .AutoProvision()
+            // No reply queue per process: nothing here asks the broker for replies, and a module's broker user may
+            // not declare queues.
+            .DisableSystemRequestReplyQueueDeclaration();
+        if (provision)
+        {
+            rabbit.AutoProvision();
+        }
+
+        rabbit
             // Dead letters stay in this process's message store (wolverine_dead_letters), as in the monolith:
             // one place to look for them and to replay them from, in every topology.
             .DisableDeadLetterQueueing()
@@ -39,16 +54,19 @@ internal static class RabbitMqMessaging
                 // create at run time, and an inline sender drops a message the broker refuses while it is down.
                 // Durable, a message stays in this process's outbox until the broker has it, and in the
                 // receiver's inbox until its handler has committed.
-                .ConfigureSending((exchange, _) => exchange.UseDurableOutbox())
+                .ConfigureSending((exchange, _) => exchange.UseDurableOutbox()
+                    .UseInterop((_, mapper) => MessagePublishers.StampWithBrokerUser(mapper, brokerUser)))
                 .ConfigureListeners((queue, _) =>
                 {
                     queue.UseDurableInbox();
+                    queue.UseInterop((_, mapper) => MessagePublishers.StampWithBrokerUser(mapper, brokerUser));
                     // A batched step's messages wait together for their batch's commit: let a whole batch's worth in.
                     queue.MaximumParallelMessages(batching.MaxSize);
                 }));
 
-        // Every process declares every module's queue, hosted here or not: a message published before its
-        // subscriber first started then waits in the subscriber's queue instead of being dropped by the exchange.
+        // Whoever provisions (a process at start-up, or migrate) declares every module's queue, hosted here or not: a
+        // message published before its subscriber first started then waits in the subscriber's queue instead of being
+        // dropped by the exchange.
         foreach (var subscription in subscriptions)
         {
             rabbit.DeclareExchange(subscription.MessageIdentity, exchange =>

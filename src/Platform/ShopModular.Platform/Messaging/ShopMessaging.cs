@@ -1,7 +1,9 @@
 using System.Reflection;
+using JasperFx;
 using JasperFx.CodeGeneration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using JasperFx.Core;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -28,6 +30,20 @@ public sealed class MessagingSettings
 
     /// <summary>How messages travel between modules; see <see cref="MessageTransport"/>.</summary>
     public MessageTransport Transport { get; set; } = MessageTransport.Auto;
+
+    /// <summary>
+    /// Declare the broker's exchanges and queues as the process starts. Default: as <c>Shop:Database:MigrateOnStartup</c>.
+    /// Turn it off where each module signs in to the broker with its own least-privileged user; <c>migrate</c>, signed
+    /// in as the broker's administrator, declares them then.
+    /// </summary>
+    public bool? ProvisionBrokerOnStartup { get; set; }
+
+    /// <summary>
+    /// The broker user that publishes each module's messages (<c>Shop:Messaging:BrokerUsers:products=products</c>),
+    /// when it is not the default: this process's own user for the modules it hosts, the module's name for the
+    /// others; see <see cref="MessagePublishers"/>.
+    /// </summary>
+    public Dictionary<string, string> BrokerUsers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>How the saga's steps gather messages into batches.</summary>
     public BatchingSettings Batching { get; set; } = new();
@@ -65,12 +81,17 @@ public static class ShopMessagingExtensions
         Assembly applicationAssembly,
         string messageStoreConnectionString,
         IReadOnlyList<ShopModule> hosted,
-        IReadOnlyList<ShopModule> available)
+        IReadOnlyList<ShopModule> available,
+        bool migrateOnStartup)
     {
         var settings = builder.Configuration.GetSection(MessagingSettings.Section).Get<MessagingSettings>() ?? new MessagingSettings();
         var brokerConnectionString = UsesBroker(settings.Transport, hosted, available)
             ? BrokerConnectionString(builder.Configuration, hosted)
             : null;
+        builder.Services.AddSingleton(new MessagePublishers(
+            settings.BrokerUsers,
+            [.. hosted.Select(module => module.Name)],
+            brokerConnectionString is null ? null : MessagePublishers.UserOf(new Uri(brokerConnectionString))));
 
         builder.Host.UseWolverine(options =>
         {
@@ -90,6 +111,9 @@ public static class ShopMessagingExtensions
             options.ServiceName = serviceName;
 
             options.PersistMessagesWithPostgresql(messageStoreConnectionString, ModuleDatabaseExtensions.MessageStoreSchema);
+            // The message store's tables are schema like the modules' own: built where migrations run at start-up,
+            // else by migrate, so that a process may sign in with a role that only reads and writes rows.
+            options.AutoBuildMessageStorageOnStartup = migrateOnStartup ? AutoCreate.CreateOrUpdate : AutoCreate.None;
             // Eager: the transaction opens before the handler runs, so its row locks and conditional
             // updates (ExecuteUpdate) commit or roll back together with its entities and outgoing messages.
             options.UseEntityFrameworkCoreTransactions(TransactionMiddlewareMode.Eager);
@@ -98,10 +122,14 @@ public static class ShopMessagingExtensions
             options.Policies.UseDurableInboxOnAllListeners();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
             options.AddBatchedSteps(builder.Services, settings.Batching, hosted, overBroker: brokerConnectionString is not null);
+            // In every topology, so that the handlers' pre-generated code is the same in all of them; it checks only
+            // messages that came through the broker.
+            options.Policies.AddMiddleware(typeof(PublisherCheck), chain => ModuleSubscription.IsContract(chain.MessageType));
 
             if (brokerConnectionString is not null)
             {
-                options.UseShopRabbitMq(brokerConnectionString, available, settings.Batching);
+                options.UseShopRabbitMq(
+                    brokerConnectionString, available, settings.Batching, provision: settings.ProvisionBrokerOnStartup ?? migrateOnStartup);
             }
 
             // Some messages have a handler in two modules (StockReserved: Users and Orders; PointsDeductionFailed:
