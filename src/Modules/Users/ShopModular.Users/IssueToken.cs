@@ -22,11 +22,15 @@ public static class IssueToken
 
     public static async Task<IResult> Handle(
         IssueTokenRequest request,
+        HttpResponse response,
         UsersDbContext db,
         IPasswordHasher<User> passwordHasher,
         TokenIssuer tokens,
         CancellationToken cancellationToken)
     {
+        // A token is a credential: no cache, shared or private, may keep a copy of the answer (RFC 6749 section 5.1).
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
         var errors = new RequestErrors()
             .RequireText(request.Email, "email", RegisterUser.MaxEmailLength)
             .RequireText(request.Password, "password", RegisterUser.MaxPasswordLength);

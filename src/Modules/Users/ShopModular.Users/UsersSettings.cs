@@ -13,6 +13,9 @@ public sealed class AdminSettings
 {
     public const string Section = "Shop:Admin";
 
+    /// <summary>Outside Development: a shorter administrator password is too easily guessed.</summary>
+    public const int MinPasswordLength = 12;
+
     public string Email { get; set; } = "admin@shopmodular.local";
 
     /// <summary>No default outside Development: the host refuses to start without one.</summary>
