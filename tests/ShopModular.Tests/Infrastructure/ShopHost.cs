@@ -110,6 +110,9 @@ public class ShopHost : IShopTopology, IAsyncLifetime
         {
             await admin.StartAsync(CancellationToken.None);
         }
+
+        // Failed sign-ins of an earlier test must not refuse this one's.
+        host.Services.GetService<LoginThrottle>()?.Forget();
     }
 
     public async Task DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -95,6 +96,58 @@ public abstract class TokenSpecs(IShopTopology topology) : ShopSpec(topology)
         Assert.Equal("no-store", result.Context.Response.Headers.CacheControl.ToString());
         Assert.Equal("no-cache", result.Context.Response.Headers.Pragma.ToString());
     }
+
+    [Fact]
+    public async Task repeated_failed_sign_ins_for_an_account_are_refused_with_429_and_retry_after()
+    {
+        var customer = await RegisterCustomerAsync();
+        // The default: five failures per account within five minutes.
+        for (var i = 0; i < 5; i++)
+        {
+            await Api.Scenario(s =>
+            {
+                s.Post.Json(new { email = customer.Email, password = "guessed-wrong" }).ToUrl("/api/auth/token");
+                s.StatusCodeShouldBe(401);
+            });
+        }
+
+        var refused = await Api.Scenario(s =>
+        {
+            s.Post.Json(new { email = customer.Email, password = customer.Password }).ToUrl("/api/auth/token");
+            s.StatusCodeShouldBe(429);
+        });
+
+        Assert.InRange(int.Parse(refused.Context.Response.Headers.RetryAfter.ToString(), System.Globalization.CultureInfo.InvariantCulture), 1, 300);
+        Assert.Equal(429, (await ReadProblemAsync(refused)).Status);
+    }
+
+    [Fact]
+    public async Task failed_sign_ins_from_one_client_lock_that_client_whatever_x_forwarded_for_it_sends()
+    {
+        var attacker = IPAddress.Parse("203.0.113.9");
+        // The default: twenty failures per client address within five minutes, whichever accounts they name.
+        for (var i = 0; i < 20; i++)
+        {
+            await SignInFromAsync(attacker, $"victim-{i}@example.org", forwardedFor: $"192.0.2.{i}", expectedStatus: 401);
+        }
+
+        await SignInFromAsync(attacker, "another-victim@example.org", forwardedFor: "192.0.2.200", expectedStatus: 429);
+        // Through the gateway every request reaches Users from the gateway's address: the others are not refused.
+        await SignInFromAsync(IPAddress.Parse("198.51.100.2"), "another-victim@example.org", forwardedFor: null, expectedStatus: 401);
+    }
+
+    private Task SignInFromAsync(IPAddress client, string email, string? forwardedFor, int expectedStatus) =>
+        Api.Scenario(s =>
+        {
+            s.Post.Json(new { email, password = "guessed-wrong" }).ToUrl("/api/auth/token");
+            s.ConfigureHttpContext(context => context.Connection.RemoteIpAddress = client);
+            if (forwardedFor is not null)
+            {
+                s.WithRequestHeader("X-Forwarded-For", forwardedFor);
+            }
+
+            s.StatusCodeShouldBe(expectedStatus);
+        });
 
     private async Task ExpectUnauthorizedAsync(string route, string token) =>
         await Api.Scenario(s =>

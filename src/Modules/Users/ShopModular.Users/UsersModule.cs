@@ -36,6 +36,8 @@ public static class UsersModule
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<AdminSettings>>().Value);
         builder.Services.AddSingleton(builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings());
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        builder.Services.AddSingleton<UnknownAccount>();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddModuleDbContext<UsersDbContext>(builder.Configuration, UsersDbContext.Schema);
         builder.Services.AddSingleton<AdminAccount>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AdminAccount>());
