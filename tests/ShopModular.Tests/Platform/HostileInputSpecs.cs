@@ -121,7 +121,9 @@ public abstract class HostileInputSpecs(IShopTopology topology) : ShopSpec(topol
         yield return ("UTF-16", Encoding.Unicode.GetBytes(validBody.Length > 0 ? validBody : "{}"));
         yield return ("BOM", [.. Encoding.UTF8.GetPreamble(), .. Utf8(validBody.Length > 0 ? validBody : "{}")]);
         yield return ("duplicate properties", Utf8("""{"email":"a@example.org","email":"b@example.org","name":"x","name":"y","price":1,"price":2}"""));
-        yield return ("huge", Utf8("{\"name\":\"" + new string('x', 2_000_000) + "\"}"));
+        // Just under the 1 MiB a request body may have: a longer one is a 413 at the edge (Kestrel's limit, which the
+        // in-process hosts of these specs do not apply; GatewayForwardingSpecs shows it on a real gateway).
+        yield return ("huge", Utf8("{\"name\":\"" + new string('x', 1_000_000) + "\"}"));
 
         var fields = new[] { "email", "password", "name", "amount", "price", "stock", "quantity", "items", "productId" };
         foreach (var field in fields)
@@ -160,6 +162,7 @@ public abstract class HostileInputSpecs(IShopTopology topology) : ShopSpec(topol
         "application/json, text/plain", "application/json; charset=utf-8; charset=foo",
     ];
 
+    /// <summary>(No header value outside ASCII: Kestrel refuses one with 400 before any code of ours sees it.)</summary>
     private static readonly (string Name, string Header, string Value)[] HostileHeaders =
     [
         ("huge wait", "Prefer", "wait=99999999999999999999999999"),
@@ -167,7 +170,6 @@ public abstract class HostileInputSpecs(IShopTopology topology) : ShopSpec(topol
         ("empty idempotency key", "Idempotency-Key", ""),
         ("long idempotency key", "Idempotency-Key", new string('k', 5_000)),
         ("control idempotency key", "Idempotency-Key", "key\u0001\u007f"),
-        ("non-ASCII idempotency key", "Idempotency-Key", "clé-ü-😀"),
         ("garbage token", "Authorization", "Bearer not.a.token"),
         ("empty token", "Authorization", "Bearer "),
         ("basic auth", "Authorization", "Basic YWRtaW46YWRtaW4="),
