@@ -93,6 +93,17 @@ public sealed class StartupSpecs
         Assert.Equal(string.Empty, host.Services.GetRequiredService<IConfiguration>()["Shop:Jwt:PrivateKey"]);
     }
 
+    [Theory]
+    [InlineData("Shop:Users:Login:MaxFailures", "0")]
+    [InlineData("Shop:Users:Login:Window", "00:00:00")]
+    [InlineData("Shop:Users:Login:TrustedProxies", "gateway")]
+    public async Task refuses_sign_in_throttle_settings_it_cannot_work_with(string key, string value)
+    {
+        var failure = await StartupFailureAsync(modules: null, key, value);
+
+        Assert.Contains("Shop:Users:Login", failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task refuses_an_unknown_module_name()
     {
@@ -138,7 +149,7 @@ public sealed class StartupSpecs
         });
     }
 
-    private static async Task<InvalidOperationException> StartupFailureAsync(string modules, string key, string value)
+    private static async Task<InvalidOperationException> StartupFailureAsync(string? modules, string key, string value)
     {
         var connectionString = await TestDatabase.CreateAsync("startup");
         return await Assert.ThrowsAnyAsync<InvalidOperationException>(async () =>

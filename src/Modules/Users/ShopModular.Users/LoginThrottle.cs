@@ -51,7 +51,7 @@ public sealed class LoginThrottle(UsersSettings settings, TimeProvider clock)
     /// The client's address: the connection's, or, when the connection comes from a trusted proxy, the last address
     /// of its X-Forwarded-For, the one the proxy itself saw (earlier entries are whatever the client wrote).
     /// </summary>
-    public string ClientAddressOf(HttpContext http)
+    private string ClientAddressOf(HttpContext http)
     {
         var peer = http.Connection.RemoteIpAddress;
         if (peer is { IsIPv4MappedToIPv6: true })

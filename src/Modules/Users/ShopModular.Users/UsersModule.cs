@@ -34,7 +34,9 @@ public static class UsersModule
         // Users is the one module that signs users in, so its process is the only one that holds the private key.
         builder.AddShopTokenIssuer();
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<AdminSettings>>().Value);
-        builder.Services.AddSingleton(builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings());
+        var users = builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings();
+        users.Login.ThrowIfInvalid();
+        builder.Services.AddSingleton(users);
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<UnknownAccount>();
         builder.Services.AddSingleton<LoginThrottle>();

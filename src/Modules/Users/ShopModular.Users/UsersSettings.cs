@@ -30,6 +30,18 @@ public sealed class LoginSettings
     /// </summary>
     public string? TrustedProxies { get; set; }
 
+    /// <summary>Refuses settings the throttle cannot work with, when the host is built rather than at the first sign-in.</summary>
+    internal void ThrowIfInvalid()
+    {
+        if (MaxFailures < 1 || MaxFailuresPerClient < 1 || Window <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException(
+                $"{UsersSettings.Section}:Login: MaxFailures and MaxFailuresPerClient must be at least 1, and Window longer than zero.");
+        }
+
+        _ = TrustedProxyNetworks();
+    }
+
     internal IReadOnlyList<IPNetwork> TrustedProxyNetworks() =>
         [.. (TrustedProxies ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
