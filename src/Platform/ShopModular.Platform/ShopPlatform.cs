@@ -82,6 +82,7 @@ public static class ShopPlatform
         app.UseExceptionHandler();
         // Gives empty error responses (401, 403, 404, malformed JSON's 400) a problem details body.
         app.UseStatusCodePages();
+        app.Use(JsonCharset.RefuseOtherThanUtf8Async);
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -4,7 +4,6 @@ using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using ShopModular.Platform.Discovery;
-using ShopModular.Platform.Security;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Gateway;
@@ -27,7 +26,7 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
     public async Task passes_on_the_token_the_correlation_id_and_the_callers_trace()
     {
         await using var gateway = await StartGatewayAsync();
-        var token = TokenFrom(gateway);
+        var token = CallerToken();
         var traceId = ActivityTraceId.CreateRandom();
         var callerSpan = ActivitySpanId.CreateRandom();
 
@@ -75,7 +74,7 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
         await using var gateway = await StartGatewayAsync();
         var routing = gateway.Services.GetRequiredService<EurekaClient>();
         await Eventually.UntilAsync(() => Task.FromResult(routing.UpInstances(Service).Count == 2), TimeSpan.FromSeconds(30), () => "The gateway did not see both instances.");
-        var token = TokenFrom(gateway);
+        var token = CallerToken();
 
         // Round-robin sends one of the first two writes to the dead instance; it is refused before anything is sent,
         // so the gateway sends it on, and skips the dead instance from then on.
@@ -114,7 +113,7 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
         await using var gateway = TestGateway.StartOnLoopback(registry.ServiceUrl, builder => builder.UseSetting("Gateway:MaxRequestBodySize", "1024"));
         await TestGateway.SeesAsync(gateway.Host, Service);
         using var client = gateway.Client();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", TokenFrom(gateway.Services));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", CallerToken());
 
         using var fits = await client.PostAsync(StubBackend.EchoPath, new StringContent(new string('x', 1000)));
         using var tooLarge = await client.PostAsync(StubBackend.EchoPath, new StringContent(new string('x', 1025)));
@@ -145,11 +144,8 @@ public sealed class GatewayForwardingSpecs(RegistryProcess registry) : IClassFix
         return gateway;
     }
 
-    /// <summary>A token the gateway (and every module) accepts: issued with the shared signing key.</summary>
-    private static string TokenFrom(IServiceProvider services) =>
-        services.GetRequiredService<TokenIssuer>().Issue(Guid.NewGuid(), "caller@shop.test", []).AccessToken;
-
-    private static string TokenFrom(IAlbaHost gateway) => TokenFrom(gateway.Services);
+    /// <summary>A token the gateway (and every module) accepts: signed with the key of the tests' Users.</summary>
+    private static string CallerToken() => TestKeys.TokenFor(Guid.NewGuid(), "caller@shop.test");
 
     /// <summary>Runs a clean-up when disposed, so that a failed assertion leaves the shared registry as it found it.</summary>
     private sealed class AsyncDisposal(Func<Task> cleanUp) : IAsyncDisposable

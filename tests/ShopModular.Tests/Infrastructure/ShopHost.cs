@@ -19,7 +19,6 @@ public class ShopHost : IShopTopology, IAsyncLifetime
 {
     public const string AdminEmail = "admin@shop.test";
     public const string AdminPassword = "admin-test-password";
-    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
     public const long InitialPoints = 10_000;
 
     public IAlbaHost Host { get; protected set; } = null!;
@@ -86,7 +85,10 @@ public class ShopHost : IShopTopology, IAsyncLifetime
         builder.UseSetting("Shop:Modules", modules ?? string.Empty);
         builder.UseSetting("Shop:Admin:Email", AdminEmail);
         builder.UseSetting("Shop:Admin:Password", AdminPassword);
-        builder.UseSetting("Shop:Jwt:SigningKey", SigningKey);
+        // Only a host that runs Users holds the private key; the others (and the gateway) check tokens with the public one.
+        var issuesTokens = string.IsNullOrEmpty(modules) || modules.Split(',').Contains(UsersModule.Name, StringComparer.OrdinalIgnoreCase);
+        builder.UseSetting("Shop:Jwt:PrivateKey", issuesTokens ? TestKeys.PrivateKeyPem : string.Empty);
+        builder.UseSetting("Shop:Jwt:PublicKey", TestKeys.PublicKeyPem);
         builder.UseSetting("Shop:Users:InitialPoints", InitialPoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Shop:Database:MigrateOnStartup", "true");
         builder.UseSetting("Shop:Messaging:DurabilityMode", nameof(DurabilityMode.Solo));
@@ -119,6 +121,9 @@ public class ShopHost : IShopTopology, IAsyncLifetime
         {
             await admin.StartAsync(CancellationToken.None);
         }
+
+        // Failed sign-ins of an earlier test must not refuse this one's.
+        host.Services.GetService<LoginThrottle>()?.Forget();
     }
 
     public async Task DisposeAsync()

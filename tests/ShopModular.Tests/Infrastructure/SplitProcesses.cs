@@ -80,6 +80,9 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment["eureka__instance__leaseRenewalIntervalInSeconds"] = "5";
         start.Environment["eureka__instance__leaseExpirationDurationInSeconds"] = "15";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The script's token keys for this state folder: the private one for Users only.
+        start.Environment["Shop__Jwt__PublicKey"] = File.ReadAllText(TokenKeyPath("public.pem"));
+        start.Environment["Shop__Jwt__PrivateKey"] = module == UsersModule.Name ? File.ReadAllText(TokenKeyPath("private.pem")) : string.Empty;
         var process = Process.Start(start)!;
         _ = PumpAsync(process.StandardOutput, Path.Combine(StateDirectory, $"{module}-{port}.log"));
         _ = PumpAsync(process.StandardError, Path.Combine(StateDirectory, $"{module}-{port}.log"));
@@ -115,6 +118,9 @@ public class SplitProcesses : IAsyncLifetime
 
     /// <summary>The broker's management API.</summary>
     public Uri BrokerManagement => new($"http://127.0.0.1:{(_brokerPort + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
+
+    /// <summary>A file of the token key pair <c>./shop run --split</c> made for this state folder.</summary>
+    public string TokenKeyPath(string file) => Path.Combine(StateDirectory, "split-keys", file);
 
     /// <summary>Runs rabbitmqctl against this topology's broker, for example <c>stop_app</c>.</summary>
     public Task RabbitMqCtlAsync(params string[] arguments) => RunAsync(Path.Combine(StateDirectory, "rabbitmq", "rabbitmqctl"), arguments);

@@ -64,6 +64,8 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
                 builder.UseSetting("eureka:client:serviceUrl:defaultZone", _registry.ServiceUrl);
                 builder.UseSetting("eureka:client:shouldFetchRegistry", "false");
                 builder.UseSetting("eureka:instance:hostName", "127.0.0.1");
+                // The gateway reaches Users from loopback and names the client in X-Forwarded-For.
+                builder.UseSetting("Shop:Users:Login:TrustedProxies", "127.0.0.1");
             }));
             _instances.Add((module, server, connectionString));
         }

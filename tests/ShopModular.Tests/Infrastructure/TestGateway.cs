@@ -22,7 +22,7 @@ public static class TestGateway
         builder.UseSetting("eureka:client:serviceUrl:defaultZone", serviceUrl);
         builder.UseSetting("eureka:client:shouldRegisterWithEureka", "false");
         builder.UseSetting("eureka:client:registryFetchIntervalSeconds", "1");
-        builder.UseSetting("Shop:Jwt:SigningKey", ShopHost.SigningKey);
+        builder.UseSetting("Shop:Jwt:PublicKey", TestKeys.PublicKeyPem);
         builder.UseSetting("Gateway:RateLimitPermits", permits.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Gateway:RateLimitWindow", "00:01:00");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -244,6 +244,29 @@ public abstract class OrderSagaSpecs(IShopTopology topology) : OrderingSpec(topo
     }
 
     [Fact]
+    public async Task the_same_idempotency_key_with_other_items_is_refused_and_places_nothing()
+    {
+        var admin = await SignInAsAdminAsync();
+        var mug = await AddProductAsync(admin, "Mug", price: 100, stock: 10);
+        var cup = await AddProductAsync(admin, "Cup", price: 50, stock: 10);
+        var customer = await RegisterCustomerAsync();
+        OrderBody? first = null;
+        await SettleAsync(async () =>
+            first = await (await PostOrderAsync(customer, [Item(mug, 1), Item(cup, 2)], idempotencyKey: "checkout-44")).ReadAsJsonAsync<OrderBody>());
+
+        // The same items listed the other way round are the same request.
+        var replay = await (await PostOrderAsync(customer, [Item(cup, 2), Item(mug, 1)], idempotencyKey: "checkout-44")).ReadAsJsonAsync<OrderBody>();
+        var otherQuantity = await PostOrderAsync(customer, [Item(mug, 2), Item(cup, 2)], 422, idempotencyKey: "checkout-44");
+        var otherProducts = await PostOrderAsync(customer, [Item(mug, 1)], 422, idempotencyKey: "checkout-44");
+
+        Assert.Equal(first!.Id, replay!.Id);
+        Assert.Equal(422, (await ReadProblemAsync(otherQuantity)).Status);
+        Assert.Contains("Idempotency-Key", (await ReadProblemAsync(otherProducts)).Detail, StringComparison.Ordinal);
+        Assert.Equal(1, await CountAsync(OrdersModule.Name, "orders.orders"));
+        Assert.Equal(9, (await GetProductAsync(mug.Id)).Stock);
+    }
+
+    [Fact]
     public async Task another_users_idempotency_key_is_their_own()
     {
         var admin = await SignInAsAdminAsync();

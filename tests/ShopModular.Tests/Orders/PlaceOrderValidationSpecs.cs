@@ -64,6 +64,20 @@ public sealed class PlaceOrderValidationSpecs(ShopHost monolith) : OrderingSpec(
         Assert.Equal(0, await CountAsync(OrdersModule.Name, "orders.orders"));
     }
 
+    [Theory]
+    [InlineData("checkout\u0001")]
+    [InlineData("check\u007fout")]
+    [InlineData("checkout\u0085")]
+    public async Task rejects_an_idempotency_key_with_control_characters(string key)
+    {
+        var customer = await ArrangeKnownProductAndCustomerAsync();
+
+        var result = await PostOrderAsync(customer, [new { productId = KnownProductId, quantity = 1 }], 400, idempotencyKey: key);
+
+        Assert.Contains("Idempotency-Key", (await ReadProblemAsync(result)).Errors!.Keys);
+        Assert.Equal(0, await CountAsync(OrdersModule.Name, "orders.orders"));
+    }
+
     [Fact]
     public async Task refuses_an_anonymous_order()
     {

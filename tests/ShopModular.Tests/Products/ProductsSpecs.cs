@@ -65,6 +65,8 @@ public sealed class ProductsSpecs(ShopHost monolith) : ShopSpec(monolith), IClas
         { """{"name":"Mug","price":"ten","stock":1}""", "" },
         { """{"name":"Mug","price":10,"stock":99999999999}""", "" },
         { """{"name":"Mug","price":10,""", "" },
+        { """{"name":"M\u0000ug","price":10,"stock":1}""", "name" },
+        { """{"name":"Mug\n","price":10,"stock":1}""", "name" },
     };
 
     [Theory]

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using ShopModular.Orders;
 using ShopModular.Products;
 using ShopModular.Tests.Infrastructure;
+using ShopModular.Users;
 
 namespace ShopModular.Tests.Split;
 
@@ -292,4 +294,39 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
 
         Assert.Equal(15 * 100, pointsSpent);
     }
+
+    [Fact]
+    public async Task only_the_users_process_is_given_the_private_key_and_the_development_key_signs_no_valid_token()
+    {
+        var users = EnvironmentOf(processes.ProcessIdOf(UsersModule.Name));
+        var orders = EnvironmentOf(processes.ProcessIdOf(OrdersModule.Name));
+        var products = EnvironmentOf(processes.ProcessIdOf(ProductsModule.Name));
+        var privateKey = (await File.ReadAllTextAsync(processes.TokenKeyPath("private.pem"))).Trim();
+
+        Assert.Equal(privateKey, users["Shop__Jwt__PrivateKey"].Trim());
+        // Empty: it hides the development pair of appsettings.Development.json too.
+        Assert.Equal(string.Empty, orders["Shop__Jwt__PrivateKey"]);
+        Assert.Equal(string.Empty, products["Shop__Jwt__PrivateKey"]);
+        Assert.DoesNotContain(orders.Values, value => value.Contains("PRIVATE KEY", StringComparison.Ordinal));
+
+        // Whoever reads the repository has the development private key: its tokens are refused at the edge and by
+        // the module processes themselves.
+        var developmentKey = TestKeys.DevelopmentSettings()["Shop:Jwt:PrivateKey"]!;
+        var forged = TestKeys.SignedWith(developmentKey, Guid.NewGuid(), "forger@shop.test", "admin");
+        foreach (var client in new[] { processes.Gateway(), processes.Client(OrdersModule.Name) })
+        {
+            using var _ = client;
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders");
+            request.Headers.Authorization = new("Bearer", forged);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+    }
+
+    /// <summary>The environment a process was started with (Linux /proc), which is how the script hands out keys.</summary>
+    private static Dictionary<string, string> EnvironmentOf(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ")
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => entry.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length == 2 ? pair[1] : string.Empty, StringComparer.Ordinal);
 }

@@ -46,6 +46,15 @@ public sealed class UsersSpecs(ShopHost monolith) : ShopSpec(monolith), IClassFi
         { $$"""{"email":"{{new string('e', 250)}}@example.org","password":"long-enough","name":"Long email"}""", "email" },
         { $$"""{"email":"longpw@example.org","password":"{{new string('p', 129)}}","name":"Long password"}""", "password" },
         { """{"email":42,"password":"long-enough","name":"Number"}""", "" },
+        // Control characters and broken Unicode: NUL is what PostgreSQL refuses (a 500 before); the others forge lines.
+        { """{"email":"nul\u0000@example.org","password":"long-enough","name":"Nul"}""", "email" },
+        { """{"email":"nul@example.org","password":"long-enough","name":"N\u0000ul"}""", "name" },
+        { """{"email":"nul@example.org","password":"long-\u0000enough","name":"Nul"}""", "password" },
+        { """{"email":"cr@example.org","password":"long-enough","name":"Line\r\nBcc: x@example.org"}""", "name" },
+        { """{"email":"del@example.org","password":"long-enough","name":"Del\u007f"}""", "name" },
+        { """{"email":"c1@example.org","password":"long-enough","name":"C1\u009b"}""", "name" },
+        // Not text at all: the JSON reader refuses it before any field is looked at.
+        { """{"email":"surrogate@example.org","password":"long-enough","name":"Half \ud800"}""", "" },
     };
 
     [Theory]

@@ -38,6 +38,12 @@ public sealed class Order
     /// <summary>The client's Idempotency-Key header, unique per user.</summary>
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>
+    /// The hash of the request that placed the order (<see cref="PlaceOrder.RequestHash"/>), kept with its
+    /// Idempotency-Key so that the key sent again with another request is refused instead of answered with this order.
+    /// </summary>
+    public string? RequestHash { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; private set; }
@@ -50,7 +56,7 @@ public sealed class Order
 
     public bool IsTerminal => Status != OrderStatus.Pending;
 
-    public static Order Place(Guid userId, IEnumerable<OrderItem> items, string? idempotencyKey, DateTimeOffset at)
+    public static Order Place(Guid userId, IEnumerable<OrderItem> items, string? idempotencyKey, string? requestHash, DateTimeOffset at)
     {
         var lines = items.ToList();
         var total = lines.Sum(item => checked(item.UnitPrice * item.Quantity));
@@ -60,6 +66,7 @@ public sealed class Order
             UserId = userId,
             TotalPrice = total,
             IdempotencyKey = idempotencyKey,
+            RequestHash = requestHash,
             CreatedAt = at,
             UpdatedAt = at,
             Items = lines,

@@ -38,8 +38,8 @@ internal static class OrderRows
             cancellationToken,
             Statement(
                 $"""
-                insert into orders.orders ({Columns}, idempotency_key)
-                values ($1, $2, $3, null, $4, $5::jsonb, $6, $7, $8::jsonb, $9, $9, $10)
+                insert into orders.orders ({Columns}, idempotency_key, request_hash)
+                values ($1, $2, $3, null, $4, $5::jsonb, $6, $7, $8::jsonb, $9, $9, $10, $11)
                 on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
                 returning 1
                 """,
@@ -52,22 +52,32 @@ internal static class OrderRows
                 Value(order.Payment.Amount),
                 Value(JsonSerializer.Serialize(order.History, OrderStep.JsonOptions)),
                 Value(order.CreatedAt),
-                new NpgsqlParameter<string?> { TypedValue = order.IdempotencyKey }));
+                new NpgsqlParameter<string?> { TypedValue = order.IdempotencyKey },
+                new NpgsqlParameter<string?> { TypedValue = order.RequestHash }));
         return await reader.ReadAsync(cancellationToken);
     }
 
     public static Task<OrderResponse?> ByIdAsync(OrdersDbContext db, Guid id, CancellationToken cancellationToken) =>
         OneAsync(db, Statement($"select {Columns} from orders.orders where id = $1", Value(id)), cancellationToken);
 
-    public static Task<OrderResponse?> ByIdempotencyKeyAsync(OrdersDbContext db, Guid userId, string key, CancellationToken cancellationToken) =>
-        OneAsync(db, Statement($"select {Columns} from orders.orders where user_id = $1 and idempotency_key = $2", Value(userId), Value(key)), cancellationToken);
+    /// <summary>The user's order placed with <paramref name="key"/>, with the hash of the request that placed it.</summary>
+    public static Task<KeyedOrder?> ByIdempotencyKeyAsync(OrdersDbContext db, Guid userId, string key, CancellationToken cancellationToken) =>
+        OneAsync(
+            db,
+            Statement($"select {Columns}, request_hash from orders.orders where user_id = $1 and idempotency_key = $2", Value(userId), Value(key)),
+            reader => new KeyedOrder(Read(reader), reader.IsDBNull(11) ? null : reader.GetString(11)),
+            cancellationToken);
 
-    private static async Task<OrderResponse?> OneAsync(OrdersDbContext db, NpgsqlBatchCommand query, CancellationToken cancellationToken)
+    private static Task<OrderResponse?> OneAsync(OrdersDbContext db, NpgsqlBatchCommand query, CancellationToken cancellationToken) =>
+        OneAsync(db, query, Read, cancellationToken);
+
+    private static async Task<T?> OneAsync<T>(OrdersDbContext db, NpgsqlBatchCommand query, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+        where T : class
     {
         try
         {
             await using var reader = await db.ReadAsync(cancellationToken, query);
-            return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            return await reader.ReadAsync(cancellationToken) ? read(reader) : null;
         }
         finally
         {
@@ -90,4 +100,10 @@ internal static class OrderRows
             OrderResponse.InSagaOrder(JsonSerializer.Deserialize<List<OrderStepResponse>>(reader.GetString(8), OrderStep.JsonOptions)!),
             reader.GetFieldValue<DateTimeOffset>(9),
             reader.GetFieldValue<DateTimeOffset>(10));
+}
+
+/// <summary>An order found by its Idempotency-Key; <see cref="RequestHash"/> is null for orders placed before it was kept.</summary>
+internal sealed record KeyedOrder(OrderResponse Order, string? RequestHash)
+{
+    public bool WasPlacedBy(string requestHash) => RequestHash is null || RequestHash == requestHash;
 }

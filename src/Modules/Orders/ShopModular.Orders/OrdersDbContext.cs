@@ -20,6 +20,7 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             order.Property(o => o.Status).HasConversion<string>().HasMaxLength(20);
             order.Property(o => o.FailureReason).HasMaxLength(40);
             order.Property(o => o.IdempotencyKey).HasMaxLength(PlaceOrder.MaxIdempotencyKeyLength);
+            order.Property(o => o.RequestHash).HasMaxLength(PlaceOrder.RequestHashLength);
             order.HasIndex(o => new { o.UserId, o.IdempotencyKey }).IsUnique().HasFilter("idempotency_key is not null");
             order.HasIndex(o => new { o.UserId, o.CreatedAt });
             order.Ignore(o => o.IsTerminal);

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -26,6 +28,9 @@ public static class PlaceOrder
     public const int MaxQuantity = 1_000;
     public const int MaxIdempotencyKeyLength = 200;
     public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Hex of a SHA-256.</summary>
+    public const int RequestHashLength = 64;
 
     /// <summary>The last pause before an order naming a product the catalog copy does not know is refused.</summary>
     private static readonly TimeSpan CatalogLag = TimeSpan.FromMilliseconds(400);
@@ -57,9 +62,12 @@ public static class PlaceOrder
 
         var userId = principal.GetUserId();
         var wait = PreferredWait.Of(http.Request, settings.MaxWait);
+        var requestHash = idempotencyKey is null ? null : RequestHash(request);
         if (idempotencyKey is not null && await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey, cancellationToken) is { } earlier)
         {
-            return await AnswerAsync(http, db, outcomes, earlier, wait, clock, watch: null, cancellationToken);
+            return earlier.WasPlacedBy(requestHash!)
+                ? await AnswerAsync(http, db, outcomes, earlier.Order, wait, clock, watch: null, cancellationToken)
+                : KeyReusedForAnotherOrder();
         }
 
         var items = request.Items!;
@@ -82,6 +90,7 @@ public static class PlaceOrder
             userId,
             items.Select(item => new OrderItem { ProductId = item.ProductId!.Value, Quantity = item.Quantity!.Value, UnitPrice = prices[item.ProductId!.Value] }),
             idempotencyKey,
+            requestHash,
             clock.GetUtcNow());
         // Watched before the saga can start, so that even an instant end is seen.
         using var watch = wait is null ? null : outcomes.Watch(order.Id);
@@ -92,7 +101,9 @@ public static class PlaceOrder
             var first = (await OrderRows.ByIdempotencyKeyAsync(db, userId, idempotencyKey!, cancellationToken))!;
             // Nothing to keep: the connection goes back to the pool before any wait.
             await transaction.DisposeAsync();
-            return await AnswerAsync(http, db, outcomes, first, wait, clock, watch: null, cancellationToken);
+            return first.WasPlacedBy(requestHash!)
+                ? await AnswerAsync(http, db, outcomes, first.Order, wait, clock, watch: null, cancellationToken)
+                : KeyReusedForAnotherOrder();
         }
 
         await transaction.PublishAsync(new OrderPlaced(
@@ -115,7 +126,8 @@ public static class PlaceOrder
         if (idempotencyKey is not null)
         {
             errors.Check(idempotencyKey.Length is > 0 and <= MaxIdempotencyKeyLength, IdempotencyKeyHeader,
-                $"{IdempotencyKeyHeader} must have 1 to {MaxIdempotencyKeyLength} characters.");
+                $"{IdempotencyKeyHeader} must have 1 to {MaxIdempotencyKeyLength} characters.")
+                .CheckText(idempotencyKey, IdempotencyKeyHeader);
         }
 
         if (request.Items is null || request.Items.Count == 0)
@@ -145,6 +157,20 @@ public static class PlaceOrder
 
         return errors;
     }
+
+    /// <summary>
+    /// What an order asks for, as a hash: its items, in product order (the same items listed in another order, or
+    /// the same JSON written differently, are the same request).
+    /// </summary>
+    public static string RequestHash(PlaceOrderRequest request)
+    {
+        var items = request.Items!.OrderBy(item => item.ProductId).Select(item => $"{item.ProductId:N}:{item.Quantity}");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join(';', items))));
+    }
+
+    private static IResult KeyReusedForAnotherOrder() =>
+        Problems.UnprocessableContent(
+            $"This {IdempotencyKeyHeader} was already used for an order with other items; use a new key for a new order.");
 
     /// <summary>
     /// The prices of the products, from Orders' copy of the catalog. The copy learns of a new product from Products'

@@ -22,11 +22,18 @@ public static class IssueToken
 
     public static async Task<IResult> Handle(
         IssueTokenRequest request,
+        HttpContext http,
         UsersDbContext db,
         IPasswordHasher<User> passwordHasher,
+        UnknownAccount unknownAccount,
+        LoginThrottle throttle,
         TokenIssuer tokens,
         CancellationToken cancellationToken)
     {
+        var response = http.Response;
+        // A token is a credential: no cache, shared or private, may keep a copy of the answer (RFC 6749 section 5.1).
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
         var errors = new RequestErrors()
             .RequireText(request.Email, "email", RegisterUser.MaxEmailLength)
             .RequireText(request.Password, "password", RegisterUser.MaxPasswordLength);
@@ -36,15 +43,32 @@ public static class IssueToken
         }
 
         var email = User.NormalizeEmail(request.Email!);
+        // Checked before any work: an attempt that is refused costs neither a query nor a password hash.
+        if (throttle.RetryAfter(email, http) is { } retryAfter)
+        {
+            return Problems.TooManyRequests(response, retryAfter, "Too many failed sign-ins for this account or from this address; try again later.");
+        }
+
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, cancellationToken);
-        var verified = user is not null
-            && passwordHasher.VerifyHashedPassword(user, user.PasswordHash, request.Password!) != PasswordVerificationResult.Failed;
+        bool verified;
+        if (user is null)
+        {
+            unknownAccount.CheckPassword(request.Password!);
+            verified = false;
+        }
+        else
+        {
+            verified = passwordHasher.VerifyHashedPassword(user, user.PasswordHash, request.Password!) != PasswordVerificationResult.Failed;
+        }
+
         if (!verified)
         {
+            throttle.Failed(email, http);
             // One answer for an unknown email and a wrong password: no hint which accounts exist.
             return Problems.Unauthorized("The email or password is wrong.");
         }
 
+        throttle.Succeeded(email);
         var token = tokens.Issue(user!.Id, user.Email, user.Roles);
         return TypedResults.Ok(new TokenResponse(token.AccessToken, "Bearer", token.ExpiresInSeconds));
     }

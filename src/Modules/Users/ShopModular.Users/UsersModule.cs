@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Persistence;
+using ShopModular.Platform.Security;
 
 namespace ShopModular.Users;
 
@@ -19,14 +21,25 @@ public static class UsersModule
     public static void AddUsersModule(WebApplicationBuilder builder)
     {
         // Checked when the host starts, so that it refuses to run without one (Development has its own).
+        var environment = builder.Environment;
         builder.Services.AddOptions<AdminSettings>()
             .Bind(builder.Configuration.GetSection(AdminSettings.Section))
             .Validate(admin => !string.IsNullOrWhiteSpace(admin.Password),
                 $"No administrator password: set {AdminSettings.Section}:Password, for example Shop__Admin__Password=...")
+            .Validate(admin => environment.IsDevelopment() || admin.Password is null || admin.Password.Length >= AdminSettings.MinPasswordLength,
+                $"The administrator password ({AdminSettings.Section}:Password) is too weak: outside Development it needs at least {AdminSettings.MinPasswordLength} characters.")
+            .Validate(admin => environment.IsDevelopment() || admin.Password is null || !CommittedSecrets.Of(environment).Contains(admin.Password),
+                $"The administrator password ({AdminSettings.Section}:Password) is one committed in this repository's appsettings files, which anyone can read: outside Development choose your own.")
             .ValidateOnStart();
+        // Users is the one module that signs users in, so its process is the only one that holds the private key.
+        builder.AddShopTokenIssuer();
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<AdminSettings>>().Value);
-        builder.Services.AddSingleton(builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings());
+        var users = builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings();
+        users.Login.ThrowIfInvalid();
+        builder.Services.AddSingleton(users);
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
+        builder.Services.AddSingleton<UnknownAccount>();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddModuleDbContext<UsersDbContext>(builder.Configuration, UsersDbContext.Schema);
         builder.Services.AddSingleton<AdminAccount>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AdminAccount>());

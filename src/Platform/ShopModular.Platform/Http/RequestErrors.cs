@@ -30,6 +30,7 @@ public sealed class RequestErrors
         return this;
     }
 
+    /// <summary>A required single-line text of at most <paramref name="maxLength"/> characters (see <see cref="CheckText"/>).</summary>
     public RequestErrors RequireText(string? value, string field, int maxLength, int minLength = 1)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -38,7 +39,39 @@ public sealed class RequestErrors
         }
 
         return Check(value.Length >= minLength, field, $"{field} must be at least {minLength} characters.")
-            .Check(value.Length <= maxLength, field, $"{field} must be at most {maxLength} characters.");
+            .Check(value.Length <= maxLength, field, $"{field} must be at most {maxLength} characters.")
+            .CheckText(value, field);
+    }
+
+    /// <summary>
+    /// Single-line text: no control characters (C0 such as NUL, tab and line breaks, DEL, C1), which PostgreSQL
+    /// refuses (NUL) or which forge lines in logs and mails, and no lone UTF-16 surrogate, which is no text at all
+    /// and cannot be stored as UTF-8.
+    /// </summary>
+    public RequestErrors CheckText(string? value, string field) =>
+        Check(value is null || IsSingleLineText(value), field, $"{field} must not contain control characters or invalid Unicode.");
+
+    private static bool IsSingleLineText(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public RequestErrors RequireValue<T>(T? value, string field)
@@ -67,6 +100,16 @@ public static class Problems
 
     public static IResult Unauthorized(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.", detail: detail);
+
+    public static IResult UnprocessableContent(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The request cannot be processed.", detail: detail);
+
+    /// <summary>429 with <c>Retry-After</c> in whole seconds, at least one.</summary>
+    public static IResult TooManyRequests(HttpResponse response, TimeSpan retryAfter, string detail)
+    {
+        response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.", detail: detail);
+    }
 
     public static IResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The request is invalid.", detail: detail);

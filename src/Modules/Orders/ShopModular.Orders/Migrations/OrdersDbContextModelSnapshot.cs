@@ -72,6 +72,11 @@ namespace ShopModular.Orders.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("idempotency_key");
 
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("request_hash");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(20)
