@@ -36,12 +36,21 @@ public class SplitProcesses : IAsyncLifetime
     public HttpClient Gateway() =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>A client of the registry's REST API that asks for JSON.</summary>
+    /// <summary>A client of the registry's REST API that asks for JSON, with the credentials the script made for it.</summary>
     public HttpClient Registry()
     {
         var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{RegistryPort}") };
         registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        var (user, password) = RegistryCredentials();
+        registry.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader(user, password);
         return registry;
+    }
+
+    /// <summary>The registry's user and password, which <c>./shop run --split</c> keeps in its state folder.</summary>
+    public (string User, string Password) RegistryCredentials()
+    {
+        var lines = File.ReadAllLines(Path.Combine(StateDirectory, "registry-credentials"));
+        return (lines[0], lines[1]);
     }
 
     /// <summary>The client of one module's process.</summary>
@@ -75,7 +84,8 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment[$"ConnectionStrings__{module}"] =
             $"Host=127.0.0.1;Port={_postgresPort.ToString(invariant)};Database=shop_{module};Username=shop;Password=shop";
         start.Environment["ConnectionStrings__RabbitMq"] = $"amqp://guest:guest@127.0.0.1:{_brokerPort.ToString(invariant)}/";
-        start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
+        var (user, password) = RegistryCredentials();
+        start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://{user}:{password}@127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
         start.Environment["eureka__instance__hostName"] = "127.0.0.1";
         start.Environment["eureka__instance__leaseRenewalIntervalInSeconds"] = "5";
         start.Environment["eureka__instance__leaseExpirationDurationInSeconds"] = "15";
