@@ -125,7 +125,8 @@ public static class EurekaEndpoints
     {
         try
         {
-            return JsonNode.Parse(body)?["instance"] as JsonObject;
+            // Duplicate names refused while parsing: JsonObject would otherwise fail on them later, when first read.
+            return JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false })?["instance"] as JsonObject;
         }
         catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {

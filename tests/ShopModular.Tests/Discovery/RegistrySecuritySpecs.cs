@@ -113,6 +113,24 @@ public sealed class RegistrySecuritySpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_registration_naming_a_field_twice_is_400_and_not_stored()
+    {
+        var before = await RegistryTextAsync();
+        var twice = Registration("PRODUCTS", "twice:products:7004", "127.0.0.1", 7004).ToJsonString()
+            .Replace("\"hostName\":\"127.0.0.1\"", "\"hostName\":\"127.0.0.1\",\"hostName\":\"10.6.6.6\"", StringComparison.Ordinal);
+
+        await _registry.Scenario(s =>
+        {
+            s.Post.Text(twice).ToUrl("/eureka/apps/PRODUCTS");
+            s.WithRequestHeader("Content-Type", "application/json");
+            s.WithRequestHeader("Authorization", RegistrySpecs.Credentials.ToString());
+            s.StatusCodeShouldBe(400);
+        });
+
+        Assert.Equal(before, await RegistryTextAsync());
+    }
+
+    [Fact]
     public async Task a_metadata_change_with_a_key_xml_cannot_carry_is_400_and_the_xml_still_reads()
     {
         await SendAsync(HttpMethod.Put, $"{ProductsInstance}/metadata?bad%20key=x", null, RegistrySpecs.Credentials, 400);

@@ -101,6 +101,10 @@ public sealed class GatewayTrustSpecs(RegistryProcess registry) : IClassFixture<
         await using var gateway = await TestGateway.StartAsync(stub.ServiceUrl());
         var routing = gateway.Services.GetRequiredService<EurekaClient>();
         await Eventually.UntilAsync(() => Task.FromResult(stub.Authorizations.Count >= 2), Timeout, () => "The gateway stopped fetching after an unreadable document.");
+        // A name twice in one object: JSON parsers disagree on which one counts.
+        stub.Serve("""{"applications":{"application":[{"name":"PRODUCTS","name":"ORDERS","instance":[]}]}}""");
+        var fetchesSoFar = stub.Authorizations.Count;
+        await Eventually.UntilAsync(() => Task.FromResult(stub.Authorizations.Count >= fetchesSoFar + 2), Timeout, () => "The gateway stopped fetching after a document naming a field twice.");
 
         // Every entry a hostile registration could make, beside the real instance.
         (string, JsonNode)[] poisoned =

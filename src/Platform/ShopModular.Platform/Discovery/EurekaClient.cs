@@ -155,10 +155,15 @@ public sealed class EurekaClient(
 
         try
         {
-            return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))?["applications"] as JsonObject;
+            // Duplicate names refused while parsing: JsonObject would otherwise fail on them later, half-way through
+            // applying the document to our copy.
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return (await JsonNode.ParseAsync(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: cancellationToken))
+                ?["applications"] as JsonObject;
         }
-        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a document whose root is not an object.
             logger.LogWarning("The registry's {Path} was not a Eureka document ({Error}); keeping the copy we have", path, exception.Message);
             return null;
         }
