@@ -221,7 +221,7 @@ public sealed class RegistrySecuritySpecs : IAsyncLifetime
             s.StatusCodeShouldBe(expectedStatus);
         });
 
-    /// <summary>The whole registry in JSON, without the timestamps a read does not change.</summary>
+    /// <summary>The whole registry in JSON, to compare before and after (reads change nothing in it).</summary>
     private async Task<string> RegistryTextAsync()
     {
         var result = await _registry.Scenario(s =>
