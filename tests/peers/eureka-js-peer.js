@@ -1,11 +1,12 @@
 // eureka-js-client, an independent Eureka client, against our registry. Driven by EurekaJsClientSpecs:
 // registers itself, waits until its registry cache (full fetch, then deltas) holds the instances of the
 // application named on the command line, reports them, heartbeats until told to stop, then deregisters.
-// Each step is one JSON line on stdout.
+// Each step is one JSON line on stdout. The registry's credentials go with every call (Basic, through the
+// client's requestMiddleware, as its README shows for HTTP authentication).
 const { Eureka } = require('eureka-js-client');
 const readline = require('readline');
 
-const [, , host, port, lookFor] = process.argv;
+const [, , host, port, lookFor, user, password] = process.argv;
 const say = (event) => console.log(JSON.stringify(event));
 
 const client = new Eureka({
@@ -18,6 +19,9 @@ const client = new Eureka({
     vipAddress: 'jspeer',
     statusPageUrl: 'http://127.0.0.1:7001/info',
     dataCenterInfo: { '@class': 'com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo', name: 'MyOwn' },
+  },
+  requestMiddleware: (requestOpts, done) => {
+    done({ ...requestOpts, auth: { user, password } });
   },
   eureka: {
     host,

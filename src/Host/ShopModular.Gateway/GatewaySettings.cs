@@ -21,4 +21,18 @@ public sealed class GatewaySettings
 
     /// <summary>The most header bytes a request may carry (431 beyond it).</summary>
     public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// The networks (CIDR, e.g. <c>10.89.0.0/16</c>) backends may be in: an instance the registry lists at any other
+    /// address, or under a host name rather than an address, is never forwarded to. Empty: loopback only in
+    /// Development; elsewhere the gateway refuses to start, since whoever can register would choose where it sends
+    /// requests (the broker's management port, a cloud metadata address…).
+    /// </summary>
+    public List<string> AllowedBackendNetworks { get; set; } = [];
+
+    /// <summary>
+    /// How old the last good fetch of the registry may be before <c>/health/ready</c> answers 503. Default: three
+    /// fetch intervals (<c>eureka:client:registryFetchIntervalSeconds</c>) and 10 s.
+    /// </summary>
+    public TimeSpan? RegistryStaleAfter { get; set; }
 }

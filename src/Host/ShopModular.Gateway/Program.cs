@@ -29,6 +29,7 @@ public static class GatewayProgram
         builder.AddEurekaClient("gateway");
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<ServiceForwarder>();
+        BackendNetworks.AddBackendNetworks(builder.Services, settings, builder.Environment);
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -48,9 +49,17 @@ public static class GatewayProgram
         var app = builder.Build();
         app.UseHttpMetrics();
         app.MapGet("/health/live", () => Results.Ok()).DisableRateLimiting();
-        // Ready once it knows where the services are.
-        app.MapGet("/health/ready", (EurekaClient registry) =>
-            registry.HasFetchedRegistry ? Results.Ok() : Results.StatusCode(StatusCodes.Status503ServiceUnavailable)).DisableRateLimiting();
+        // Ready while it knows where the services are: its copy of the registry is no older than the limit.
+        var staleAfter = settings.RegistryStaleAfter
+            ?? TimeSpan.FromSeconds((3 * (builder.Configuration.GetValue<int?>("eureka:client:registryFetchIntervalSeconds") ?? 30)) + 10);
+        app.MapGet("/health/ready", (EurekaClient registry, TimeProvider clock) =>
+        {
+            var age = clock.GetUtcNow() - registry.LastGoodFetch;
+            var ready = age is { } fresh && fresh <= staleAfter;
+            return Results.Json(
+                new { status = ready ? "Healthy" : "Unhealthy", registryFetchAgeSeconds = age?.TotalSeconds, staleAfterSeconds = staleAfter.TotalSeconds },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        }).DisableRateLimiting();
         var forwarder = app.Services.GetRequiredService<ServiceForwarder>();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(forwarder.ReportInstances);
         app.MapMetrics("/metrics").DisableRateLimiting();

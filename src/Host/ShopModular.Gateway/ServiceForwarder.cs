@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
@@ -22,14 +23,22 @@ namespace ShopModular.Gateway;
 /// invalid (401, before any backend is called), no instance is UP (503), the backend timed out (504) or could
 /// not be reached (502), and when the client's body was too large (413).</para>
 /// </summary>
-public sealed class ServiceForwarder(
+public sealed partial class ServiceForwarder(
     IHttpForwarder forwarder,
     EurekaClient registry,
+    BackendNetworks backendNetworks,
     IOptions<GatewaySettings> settings,
     TimeProvider clock,
     ILogger<ServiceForwarder> logger)
 {
     private const string CorrelationHeader = "X-Correlation-Id";
+
+    /// <summary>
+    /// The correlation ids passed on and sent back: anything else (control or non-ASCII bytes, which Kestrel cannot
+    /// write into a response header, or text meant for whoever reads the logs) is replaced by a fresh id.
+    /// </summary>
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SafeCorrelationId();
 
     private static readonly Counter BackendAttempts = Metrics.CreateCounter(
         "shop_gateway_backend_attempts_total",
@@ -55,7 +64,7 @@ public sealed class ServiceForwarder(
 
     public async Task ForwardAsync(HttpContext context)
     {
-        var correlationId = context.Request.Headers[CorrelationHeader].FirstOrDefault() is { Length: > 0 and <= 128 } given
+        var correlationId = context.Request.Headers[CorrelationHeader] is [{ } given] && SafeCorrelationId().IsMatch(given)
             ? given
             : Guid.NewGuid().ToString("N");
         context.Request.Headers[CorrelationHeader] = correlationId;
@@ -77,7 +86,7 @@ public sealed class ServiceForwarder(
             }
         }
 
-        var instances = registry.UpInstances(service);
+        var instances = AllowedUpInstances(service);
         if (instances.Count == 0)
         {
             await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", $"No instance of {service} is up.");
@@ -105,7 +114,7 @@ public sealed class ServiceForwarder(
                 instance.BaseAddress.ToString(),
                 _backends,
                 new ForwarderRequestConfig { ActivityTimeout = settings.Value.BackendTimeout },
-                HttpTransformer.Default);
+                ForwardedHeaders.Transformer);
             BackendAttempts.WithLabels(service, OutcomeOf(error)).Inc();
             if (error != ForwarderError.Request)
             {
@@ -143,6 +152,10 @@ public sealed class ServiceForwarder(
         return ProblemAsync(context, status, title, detail);
     }
 
+    /// <summary>The UP instances of the service's own application, at addresses the gateway may forward to.</summary>
+    private IReadOnlyList<ServiceInstance> AllowedUpInstances(string service) =>
+        registry.UpInstances(service) is var up && up.All(backendNetworks.Allow) ? up : [.. up.Where(backendNetworks.Allow)];
+
     /// <summary>The instances not skipped after a failed attempt; all of them when every one is (better a try than a refusal).</summary>
     private IReadOnlyList<ServiceInstance> Reachable(IReadOnlyList<ServiceInstance> instances)
     {
@@ -159,7 +172,7 @@ public sealed class ServiceForwarder(
     {
         foreach (var service in GatewayRoutes.Services)
         {
-            InstancesUp.WithLabels(service).Set(registry.UpInstances(service).Count);
+            InstancesUp.WithLabels(service).Set(AllowedUpInstances(service).Count);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 
@@ -35,13 +36,24 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             : !bodyApp.Equals(app, StringComparison.OrdinalIgnoreCase) ? $"Mismatched appName, expecting {app} but was {bodyApp.ToUpperInvariant()}"
             : instance["dataCenterInfo"] is not JsonObject dataCenter ? "Missing dataCenterInfo"
             : Text(dataCenter, "name") is null ? "Missing dataCenterInfo Name"
-            : null;
+            // Beyond the genuine server: what its readers (our gateway, Prometheus) need to use the instance safely.
+            : RegistrationRules.HostNameProblem(hostName)
+            ?? RegistrationRules.IpAddressProblem(Text(instance, "ipAddr")!)
+            ?? RegistrationRules.PortProblem(instance, "port", lowest: 1)
+            ?? RegistrationRules.PortProblem(instance, "securePort", lowest: 0)
+            ?? RegistrationRules.LeaseProblem(instance, Settings.MaxLeaseDurationInSeconds)
+            ?? RegistrationRules.MetadataProblem(instance["metadata"]);
         if (problem is not null)
         {
             return problem;
         }
 
         var info = Normalise(instance, app, id!);
+        if (RegistrationRules.XmlProblem(info) is { } xmlProblem)
+        {
+            return xmlProblem;
+        }
+
         var lease = instance["leaseInfo"] as JsonObject;
         var now = Now;
         lock (_lock)
@@ -61,11 +73,14 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
                 App = app,
                 InstanceId = id!,
                 Info = info,
-                Status = overridden ?? Text(instance, "status") ?? "UP",
+                // A status that is none of Eureka's is UNKNOWN, as the genuine server's InstanceStatus.toEnum makes it.
+                Status = overridden ?? (Text(instance, "status") is not { } status ? "UP"
+                    : EurekaEndpoints.Statuses.Contains(status) ? status.ToUpperInvariant() : "UNKNOWN"),
                 OverriddenStatus = overridden ?? "UNKNOWN",
                 LastDirtyTimestamp = dirty,
-                LeaseDurationSeconds = (int)(Number(lease, "durationInSecs") ?? 90),
-                RenewalIntervalSeconds = (int)(Number(lease, "renewalIntervalInSecs") ?? 30),
+                // Within 1..MaxLeaseDurationInSeconds (RegistrationRules.LeaseProblem), so a whole int.
+                LeaseDurationSeconds = (int)(RegistrationRules.WholeNumber(lease?["durationInSecs"]) ?? 90),
+                RenewalIntervalSeconds = (int)(RegistrationRules.WholeNumber(lease?["renewalIntervalInSecs"]) ?? 30),
                 RegistrationTimestamp = existing?.RegistrationTimestamp ?? now,
                 LastRenewalTimestamp = now,
                 LastUpdatedTimestamp = now,
@@ -113,9 +128,19 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             instance.Status = fallback ?? "UNKNOWN";
         });
 
-    /// <summary>Merges entries into the instance's metadata; false when unknown.</summary>
-    public bool MergeMetadata(string app, string id, IEnumerable<KeyValuePair<string, string>> entries) =>
-        Modify(app, id, lastDirtyTimestamp: null, instance =>
+    /// <summary>Merges entries into the instance's metadata; not found when unknown, a problem (400) for a key XML cannot carry.</summary>
+    public (bool Found, string? Problem) MergeMetadata(string app, string id, IReadOnlyList<KeyValuePair<string, string>> entries)
+    {
+        var problem = entries
+            .Select(entry => RegistrationRules.MetadataEntryProblem(entry.Key, entry.Value)
+                ?? RegistrationRules.XmlProblem(new JsonObject { ["metadata"] = new JsonObject { [entry.Key] = entry.Value } }))
+            .FirstOrDefault(problem => problem is not null);
+        if (problem is not null)
+        {
+            return (Found: true, problem);
+        }
+
+        return (Modify(app, id, lastDirtyTimestamp: null, instance =>
         {
             var metadata = instance.Info["metadata"] as JsonObject ?? [];
             metadata.Remove("@class");
@@ -125,7 +150,8 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
             }
 
             instance.Info["metadata"] = metadata;
-        });
+        }), Problem: null);
+    }
 
     public bool Cancel(string app, string id)
     {
@@ -270,6 +296,16 @@ public sealed class EurekaRegistry(IOptions<RegistrySettings> options, TimeProvi
                     ["$"] = Number(port, "$") ?? 0,
                     ["@enabled"] = (Text(port, "@enabled") ?? "false").ToLowerInvariant(),
                 };
+            }
+        }
+
+        // Jackson reads these into String fields whatever JSON type the client used: so do we, so that a numeric
+        // vipAddress is the text "123" for every reader (and for /vips).
+        foreach (var name in new[] { "vipAddress", "secureVipAddress" })
+        {
+            if (info[name] is JsonValue value && value.GetValueKind() is not JsonValueKind.String)
+            {
+                info[name] = value.ToString();
             }
         }
 

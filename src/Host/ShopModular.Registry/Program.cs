@@ -11,12 +11,17 @@ public static class RegistryProgram
     public static async Task Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.Services.Configure<RegistrySettings>(builder.Configuration.GetSection(RegistrySettings.Section));
+        var section = builder.Configuration.GetSection(RegistrySettings.Section);
+        var settings = section.Get<RegistrySettings>() ?? new RegistrySettings();
+        RegistryAccess.RequireCredentials(settings);
+        builder.Services.Configure<RegistrySettings>(section);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodySize);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EurekaRegistry>();
         builder.Services.AddHostedService<LeaseEviction>();
 
         var app = builder.Build();
+        app.UseRegistryAccess();
         app.MapEureka();
         app.MapGet("/health", () => Results.Ok(new { status = "UP" }));
         await app.RunAsync();

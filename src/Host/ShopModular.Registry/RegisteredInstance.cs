@@ -31,9 +31,10 @@ public sealed class RegisteredInstance
 
     public long LastUpdatedTimestamp { get; set; }
 
-    public string? VipAddress => Info["vipAddress"]?.GetValue<string>();
+    // ToString rather than GetValue<string>: whatever JSON type a field has, reading it never throws.
+    public string? VipAddress => (Info["vipAddress"] as JsonValue)?.ToString();
 
-    public string? SecureVipAddress => Info["secureVipAddress"]?.GetValue<string>();
+    public string? SecureVipAddress => (Info["secureVipAddress"] as JsonValue)?.ToString();
 
     public bool HasExpired(long now, bool afterTwiceTheLease) =>
         now > LastRenewalTimestamp + (LeaseDurationSeconds * 1000L * (afterTwiceTheLease ? 2 : 1));

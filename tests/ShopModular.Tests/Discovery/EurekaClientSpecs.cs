@@ -108,6 +108,19 @@ public sealed class EurekaClientSpecs(RegistryProcess registry) : IClassFixture<
         Assert.Equal("UP", (await ExpectAsync(() => registry.InstanceAsync("PRODUCTS", InstanceId)))["status"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task sends_the_credentials_of_the_registry_urls_userinfo_with_every_call()
+    {
+        await using var stub = await StubRegistry.StartAsync();
+
+        // Percent-encoded in the URL, as a password with ':' or '@' must be; sent decoded, as Basic wants.
+        await using var products = await StartProductsAsync(stub.ServiceUrl("shop%40dev:p%3Ass%20word"));
+        await Eventually.UntilAsync(() => Task.FromResult(stub.Authorizations.Count >= 4), Timeout, () => "The client called the registry too few times.");
+
+        var expected = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("shop@dev:p:ss word"));
+        Assert.All(stub.Authorizations, header => Assert.Equal(expected, header));
+    }
+
     private static async Task<IAlbaHost> StartProductsAsync(string serviceUrls, Action<IWebHostBuilder>? configure = null) =>
         await ShopHost.StartAsync(await TestDatabase.CreateAsync("discovery"), "products", builder =>
         {

@@ -6,7 +6,8 @@ namespace ShopModular.Tests.Discovery;
 
 /// <summary>
 /// Compatibility with an independent Eureka client: eureka-js-client (npm) registers with our registry,
-/// heartbeats, finds an instance registered after its first full fetch (so through a delta), and deregisters.
+/// heartbeats, finds an instance registered after its first full fetch (so through a delta), and deregisters, all
+/// with the registry's credentials (which it sends with every call).
 /// The registry runs as a real process, as in <c>./shop run --split</c>; the peer is installed by <c>./shop test</c>.
 /// </summary>
 public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixture<RegistryProcess>
@@ -42,7 +43,7 @@ public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixtur
     private Process StartPeer(string lookFor)
     {
         var peers = Path.Combine(Repository.Root(), "tests", "peers");
-        return Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "eureka-js-peer.js"), "127.0.0.1", registry.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), lookFor])
+        return Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "eureka-js-peer.js"), "127.0.0.1", registry.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), lookFor, registry.UserName, registry.Password])
         {
             WorkingDirectory = peers,
             RedirectStandardInput = true,

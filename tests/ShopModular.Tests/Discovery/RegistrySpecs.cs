@@ -18,11 +18,26 @@ public sealed class RegistrySpecs : IAsyncLifetime
 
     private IAlbaHost _registry = null!;
 
-    public async Task InitializeAsync() =>
-        _registry = await AlbaHost.For<EurekaRegistry>(builder =>
+    public async Task InitializeAsync()
+    {
+        _registry = await StartAsync();
+        // The specs here are about the protocol: every request carries the registry's credentials, as our clients'
+        // do. What happens without them is RegistrySecuritySpecs'.
+        _registry.BeforeEach(context => context.Request.Headers.Authorization = Credentials.ToString());
+    }
+
+    /// <summary>The registry's credentials, as a Basic header.</summary>
+    internal static System.Net.Http.Headers.AuthenticationHeaderValue Credentials { get; } = RegistryProcess.BasicHeader("registry-spec", "registry-spec-password");
+
+    /// <summary>The registry in memory, with the credentials of <see cref="Credentials"/> and fast eviction.</summary>
+    internal static Task<IAlbaHost> StartAsync(Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure = null) =>
+        AlbaHost.For<EurekaRegistry>(builder =>
         {
             builder.UseSetting("Registry:EvictionInterval", "00:00:00.100");
+            builder.UseSetting("Registry:UserName", "registry-spec");
+            builder.UseSetting("Registry:Password", "registry-spec-password");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            configure?.Invoke(builder);
         });
 
     public async Task DisposeAsync() => await _registry.DisposeAsync();

@@ -14,25 +14,55 @@ public sealed class RegistryProcess : IAsyncLifetime
 
     public int Port { get; } = Repository.FreePort();
 
-    /// <summary>The value for <c>eureka:client:serviceUrl:defaultZone</c>.</summary>
-    public string ServiceUrl => $"http://127.0.0.1:{Port}/eureka/";
+    /// <summary>The user every change to the registry needs; a fresh pair per registry, as <c>./shop</c> makes one per state folder.</summary>
+    public string UserName { get; } = "shop";
 
-    /// <summary>A client of the registry's REST API that asks for JSON.</summary>
+    public string Password { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>The value for <c>eureka:client:serviceUrl:defaultZone</c>, with the credentials as its userinfo.</summary>
+    public string ServiceUrl => $"http://{UserName}:{Password}@127.0.0.1:{Port}/eureka/";
+
+    /// <summary>A client of the registry's REST API that asks for JSON, with the registry's credentials.</summary>
     public HttpClient Client { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>The same client without credentials, as anyone else on the machine could call the registry.</summary>
+    public HttpClient AnonymousClient()
+    {
+        var anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
+        anonymous.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        return anonymous;
+    }
+
+    /// <summary>The Basic header of these credentials.</summary>
+    public static System.Net.Http.Headers.AuthenticationHeaderValue BasicHeader(string userName, string password) =>
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{userName}:{password}")));
+
+    /// <summary>Starts a registry process as <c>./shop run --split</c> does; without credentials only to see it refuse.</summary>
+    public static Process Start(int port, string? userName, string? password, string environment = "Development")
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ShopModular.Registry.dll")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["Registry__EvictionInterval"] = "00:00:00.500";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        _process = Process.Start(start)!;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
-        Client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        if (userName is not null && password is not null)
+        {
+            start.Environment["Registry__UserName"] = userName;
+            start.Environment["Registry__Password"] = password;
+        }
+
+        return Process.Start(start)!;
+    }
+
+    public async Task InitializeAsync()
+    {
+        _process = Start(Port, UserName, Password);
+        Client = AnonymousClient();
+        Client.DefaultRequestHeaders.Authorization = BasicHeader(UserName, Password);
         await Eventually.UntilAsync(
             async () => _process.HasExited || await Eventually.AnswersAsync(Client, "/health"),
             StartTimeout,
@@ -41,21 +71,21 @@ public sealed class RegistryProcess : IAsyncLifetime
     }
 
     /// <summary>
-    /// Registers an instance on 127.0.0.1:<paramref name="port"/> through the REST API, as a client would, with id
-    /// <c>127.0.0.1:{app}:{port}</c>, which it returns; the registry must take it (204).
+    /// Registers an instance on <paramref name="hostName"/>:<paramref name="port"/> through the REST API, as a client
+    /// would (with the credentials), with id <c>{hostName}:{app}:{port}</c>, which it returns; the registry must take it (204).
     /// </summary>
-    public async Task<string> RegisterAsync(string app, int port, string status = "UP")
+    public async Task<string> RegisterAsync(string app, int port, string status = "UP", string? vipAddress = null, string hostName = "127.0.0.1")
     {
-        var id = $"127.0.0.1:{app.ToLowerInvariant()}:{port}";
+        var id = $"{hostName}:{app.ToLowerInvariant()}:{port}";
         var instance = new JsonObject
         {
             ["instanceId"] = id,
-            ["hostName"] = "127.0.0.1",
+            ["hostName"] = hostName,
             ["app"] = app.ToUpperInvariant(),
             ["ipAddr"] = "127.0.0.1",
             ["status"] = status,
             ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
-            ["vipAddress"] = app.ToLowerInvariant(),
+            ["vipAddress"] = vipAddress ?? app.ToLowerInvariant(),
             ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
         };
         using var response = await Client.PostAsJsonAsync($"/eureka/apps/{app.ToUpperInvariant()}", new JsonObject { ["instance"] = instance });

@@ -36,13 +36,18 @@ public class SplitProcesses : IAsyncLifetime
     public HttpClient Gateway() =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{GatewayPort}"), Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>A client of the registry's REST API that asks for JSON.</summary>
+    /// <summary>A client of the registry's REST API that asks for JSON, with the credentials the script made for it.</summary>
     public HttpClient Registry()
     {
         var registry = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{RegistryPort}") };
         registry.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        var (user, password) = RegistryCredentials();
+        registry.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader(user, password);
         return registry;
     }
+
+    /// <summary>The registry's user and password, which <c>./shop run --split</c> keeps in its state folder.</summary>
+    public (string User, string Password) RegistryCredentials() => ("shop", Secret("registry-shop"));
 
     /// <summary>The client of one module's process.</summary>
     public HttpClient Client(string module) =>
@@ -75,7 +80,8 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment["Shop__Database__MigrateOnStartup"] = "false";
         start.Environment[$"ConnectionStrings__{module}"] = ConnectionStringOf(module);
         start.Environment["ConnectionStrings__RabbitMq"] = BrokerUriOf(module);
-        start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
+        var (user, password) = RegistryCredentials();
+        start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://{user}:{password}@127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
         start.Environment["eureka__instance__hostName"] = "127.0.0.1";
         start.Environment["eureka__instance__leaseRenewalIntervalInSeconds"] = "5";
         start.Environment["eureka__instance__leaseExpirationDurationInSeconds"] = "15";

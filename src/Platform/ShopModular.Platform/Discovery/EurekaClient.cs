@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,30 +15,44 @@ public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseA
 /// <summary>
 /// A Eureka client (protocol notes, sections 1 and 2): registers this process, renews its lease and registers
 /// again when the registry no longer knows it, deregisters, and keeps a copy of the registry, fetched in full and
-/// then by deltas checked against the registry's hash. Each call tries the configured registries in turn.
+/// then by deltas checked against the registry's hash. Each call tries the configured registries in turn, with the
+/// Basic credentials of the registry's URL.
+/// <para>What the registry lists is input from every process that could register: an entry that does not make a
+/// usable address (a host with a space, a port that is not one) is left out of <see cref="UpInstances"/> with a
+/// warning, and the rest of the copy is used as usual.</para>
 /// </summary>
 public sealed class EurekaClient(
     IHttpClientFactory httpClients,
     IOptions<EurekaClientSettings> settings,
+    TimeProvider clock,
     ILogger<EurekaClient> logger)
 {
     public const string HttpClientName = "eureka";
 
+    private const int MaxEntriesWarnedAbout = 1000;
+
     private readonly object _lock = new();
+    private readonly HashSet<string> _entriesWarnedAbout = [];
     private Dictionary<string, Dictionary<string, JsonObject>> _applications = new(StringComparer.OrdinalIgnoreCase);
     private volatile IReadOnlyDictionary<string, ServiceInstance[]> _upInstances = new Dictionary<string, ServiceInstance[]>();
     private bool _fetchedInFull;
+    private long _lastGoodFetchTicks = -1;
     private int _preferredServer;
 
     /// <summary>Whether the registry has been fetched at least once (until then, every service looks absent).</summary>
     public bool HasFetchedRegistry => _fetchedInFull;
 
+    /// <summary>When the copy was last brought up to date with the registry (a full fetch or a delta that agreed); null before the first.</summary>
+    public DateTimeOffset? LastGoodFetch =>
+        Interlocked.Read(ref _lastGoodFetchTicks) is >= 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
     /// <summary>
-    /// The UP instances of a service, matched by application name or VIP address, from the last fetch. The gateway
-    /// asks on every request, so this reads a table made once per fetch.
+    /// The UP instances of an application, by the name it registered under (its path in the registry), from the last
+    /// fetch. Never by VIP address: an instance chooses its VIP address itself, so any application could claim
+    /// another's. The gateway asks on every request, so this reads a table made once per fetch.
     /// </summary>
-    public IReadOnlyList<ServiceInstance> UpInstances(string service) =>
-        _upInstances.TryGetValue(service, out var instances) ? instances : [];
+    public IReadOnlyList<ServiceInstance> UpInstances(string app) =>
+        _upInstances.TryGetValue(app, out var instances) ? instances : [];
 
     public async Task<bool> RegisterAsync(JsonObject instance, CancellationToken cancellationToken)
     {
@@ -47,6 +63,11 @@ public sealed class EurekaClient(
                 Content = JsonContent.Create(new JsonObject { ["instance"] = instance.DeepClone() }),
             },
             cancellationToken);
+        if (response is { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden })
+        {
+            logger.LogError("The registry refused our credentials ({Status}): check the userinfo of eureka:client:serviceUrl:defaultZone", (int)response.StatusCode);
+        }
+
         return response?.StatusCode == HttpStatusCode.NoContent;
     }
 
@@ -72,6 +93,7 @@ public sealed class EurekaClient(
     {
         if (_fetchedInFull && !settings.Value.ShouldDisableDelta && await FetchDeltaAsync(cancellationToken))
         {
+            MarkGoodFetch();
             return;
         }
 
@@ -83,8 +105,12 @@ public sealed class EurekaClient(
                 Apply(full, replace: true);
                 _fetchedInFull = true;
             }
+
+            MarkGoodFetch();
         }
     }
+
+    private void MarkGoodFetch() => Interlocked.Exchange(ref _lastGoodFetchTicks, clock.GetUtcNow().UtcTicks);
 
     private async Task<bool> FetchDeltaAsync(CancellationToken cancellationToken)
     {
@@ -119,10 +145,28 @@ public sealed class EurekaClient(
             cancellationToken);
         if (response is not { StatusCode: HttpStatusCode.OK })
         {
+            if (response is { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden })
+            {
+                logger.LogError("The registry refused to list its instances ({Status}): check the userinfo of eureka:client:serviceUrl:defaultZone", (int)response.StatusCode);
+            }
+
             return null;
         }
 
-        return (await response.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))?["applications"] as JsonObject;
+        try
+        {
+            // Duplicate names refused while parsing: JsonObject would otherwise fail on them later, half-way through
+            // applying the document to our copy.
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return (await JsonNode.ParseAsync(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: cancellationToken))
+                ?["applications"] as JsonObject;
+        }
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
+        {
+            // InvalidOperationException: a document whose root is not an object.
+            logger.LogWarning("The registry's {Path} was not a Eureka document ({Error}); keeping the copy we have", path, exception.Message);
+            return null;
+        }
     }
 
     /// <summary>Adds (and for a delta, removes) the instances of an applications document; must hold the lock.</summary>
@@ -132,7 +176,9 @@ public sealed class EurekaClient(
         {
             foreach (var instance in Many(application["instance"]))
             {
-                var app = Text(instance, "app") ?? Text(application, "name") ?? string.Empty;
+                // Filed under the application it is listed in: the registry checks that name against the path it was
+                // registered at, while an instance's own fields are whatever its registrant wrote.
+                var app = Text(application, "name") ?? Text(instance, "app") ?? string.Empty;
                 var id = Text(instance, "instanceId") ?? Text(instance, "hostName") ?? string.Empty;
                 if (!replace && Text(instance, "actionType") == "DELETED")
                 {
@@ -153,20 +199,19 @@ public sealed class EurekaClient(
             }
         }
 
-        _upInstances = UpInstancesByService();
+        _upInstances = UpInstancesByApp();
     }
 
-    /// <summary>The UP instances of our copy, under their application name and their VIP address.</summary>
-    private Dictionary<string, ServiceInstance[]> UpInstancesByService() =>
-        _applications.Values.SelectMany(instances => instances.Values)
-            .Where(instance => Text(instance, "status") == "UP")
-            .SelectMany(instance => ToServiceInstance(instance) is { } up
-                ? new[] { Text(instance, "app"), Text(instance, "vipAddress") }.OfType<string>()
-                    .Distinct(StringComparer.OrdinalIgnoreCase)
-                    .Select(service => (Service: service, Instance: up))
-                : [])
-            .GroupBy(entry => entry.Service, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(group => group.Key, group => group.Select(entry => entry.Instance).ToArray(), StringComparer.OrdinalIgnoreCase);
+    /// <summary>The UP instances of our copy that make a usable address, under their application's name.</summary>
+    private Dictionary<string, ServiceInstance[]> UpInstancesByApp() =>
+        _applications
+            .Select(application => (App: application.Key, Instances: application.Value.Values
+                .Where(instance => Text(instance, "status") == "UP")
+                .Select(instance => ToServiceInstance(application.Key, instance))
+                .OfType<ServiceInstance>()
+                .ToArray()))
+            .Where(application => application.Instances.Length > 0)
+            .ToDictionary(application => application.App, application => application.Instances, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The registry's hash over our copy: for each status in name order, <c>STATUS_count_</c>.</summary>
     private string HashCode() =>
@@ -183,9 +228,15 @@ public sealed class EurekaClient(
         for (var attempt = 0; attempt < servers.Count; attempt++)
         {
             var index = (_preferredServer + attempt) % servers.Count;
+            var server = servers[index];
             try
             {
-                using var message = request(servers[index]);
+                using var message = request(server.Url);
+                if (server.BasicCredentials is { } credentials)
+                {
+                    message.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+                }
+
                 var response = await http.SendAsync(message, cancellationToken);
                 if ((int)response.StatusCode >= 500)
                 {
@@ -198,7 +249,7 @@ public sealed class EurekaClient(
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                logger.LogDebug(exception, "Registry {Server} did not answer", servers[index]);
+                logger.LogDebug(exception, "Registry {Server} did not answer", server);
             }
         }
 
@@ -206,14 +257,38 @@ public sealed class EurekaClient(
         return null;
     }
 
-    private static ServiceInstance? ToServiceInstance(JsonObject instance)
+    /// <summary>The instance's address, or null (with a warning, once per entry) when its host or port make none.</summary>
+    private ServiceInstance? ToServiceInstance(string app, JsonObject instance)
     {
         var host = Text(instance, "hostName");
-        var port = instance["port"] is JsonObject portNode ? Text(portNode, "$") : null;
-        return host is null || port is null
-            ? null
-            : new ServiceInstance(Text(instance, "instanceId") ?? host, "UP", new Uri($"http://{host}:{port}/"));
+        var id = Text(instance, "instanceId") ?? host ?? "(no id)";
+        var port = instance["port"] is JsonObject portNode && int.TryParse(Text(portNode, "$"), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : 0;
+        if (host is not null && Uri.CheckHostName(host) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
+            && port is > 0 and <= IPEndPoint.MaxPort)
+        {
+            try
+            {
+                return new ServiceInstance(id, "UP", new UriBuilder(Uri.UriSchemeHttp, host, port, "/").Uri);
+            }
+            catch (UriFormatException)
+            {
+                // Warned about below.
+            }
+        }
+
+        if (_entriesWarnedAbout.Count < MaxEntriesWarnedAbout && _entriesWarnedAbout.Add($"{app}/{id}/{host}/{port}"))
+        {
+            logger.LogWarning("Skipping registry entry {Id} of {App}: host {Host} and port {Port} make no address", Printable(id), Printable(app), Printable(host), port);
+        }
+
+        return null;
     }
+
+    /// <summary>Text from the registry, fit for a log line (no control characters, not too long).</summary>
+    private static string Printable(string? value) =>
+        value is null ? "(none)" : new string([.. value.Take(100).Select(character => char.IsControl(character) ? '?' : character)]);
 
     /// <summary>Older servers write a single object where there can be several.</summary>
     private static IEnumerable<JsonObject> Many(JsonNode? node) =>

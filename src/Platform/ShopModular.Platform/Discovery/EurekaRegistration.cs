@@ -76,13 +76,21 @@ internal sealed class EurekaRegistration(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(instanceSettings.Value.LeaseRenewalIntervalInSeconds), clock);
         do
         {
-            if (!_registered || await client.RenewAsync(app, id, lastDirty, stoppingToken) == false)
+            try
             {
-                _registered = await client.RegisterAsync(instance, stoppingToken);
-                if (_registered)
+                if (!_registered || await client.RenewAsync(app, id, lastDirty, stoppingToken) == false)
                 {
-                    logger.LogInformation("Registered {InstanceId} as {App}", id, app);
+                    _registered = await client.RegisterAsync(instance, stoppingToken);
+                    if (_registered)
+                    {
+                        logger.LogInformation("Registered {InstanceId} as {App}", id, app);
+                    }
                 }
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Whatever went wrong, the next tick tries again: a loop that ended would let our lease lapse for good.
+                logger.LogError(exception, "Registering {InstanceId} failed; trying again at the next renewal", id);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -93,7 +101,16 @@ internal sealed class EurekaRegistration(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(clientSettings.Value.RegistryFetchIntervalSeconds), clock);
         do
         {
-            await client.FetchRegistryAsync(stoppingToken);
+            try
+            {
+                await client.FetchRegistryAsync(stoppingToken);
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Whatever the registry sent, the next interval fetches again: a loop that ended would leave this
+                // process routing by a frozen copy, with nothing but staleness to show for it.
+                logger.LogError(exception, "Fetching the registry failed; trying again in {Interval} s", clientSettings.Value.RegistryFetchIntervalSeconds);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }

@@ -18,10 +18,36 @@ public sealed class EurekaClientSettings
 
     public bool ShouldDisableDelta { get; set; }
 
-    /// <summary>The registry's URLs, tried in turn until one answers.</summary>
-    public IReadOnlyList<Uri> ServerUrls =>
+    /// <summary>
+    /// The registry's URLs, tried in turn until one answers, each with the credentials of its userinfo
+    /// (<c>http://user:password@host:8761/eureka/</c>, Steeltoe's and Spring's convention), which go in a Basic
+    /// header rather than in the URL, so no log line that names the server shows them.
+    /// </summary>
+    public IReadOnlyList<EurekaServer> ServerUrls =>
         [.. ServiceUrl.DefaultZone.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(url => new Uri(url.EndsWith('/') ? url : url + "/"))];
+            .Select(url => EurekaServer.From(new Uri(url.EndsWith('/') ? url : url + "/")))];
+}
+
+/// <summary>One registry: its URL without userinfo, and the Basic credentials the userinfo carried (null: none).</summary>
+public sealed record EurekaServer(Uri Url, string? BasicCredentials)
+{
+    public static EurekaServer From(Uri url)
+    {
+        if (url.UserInfo.Length == 0)
+        {
+            return new EurekaServer(url, null);
+        }
+
+        // The userinfo is percent-encoded (a password may hold ':' or '@'); Basic wants it decoded, as user:password.
+        var separator = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        var user = Uri.UnescapeDataString(separator < 0 ? url.UserInfo : url.UserInfo[..separator]);
+        var password = separator < 0 ? string.Empty : Uri.UnescapeDataString(url.UserInfo[(separator + 1)..]);
+        var withoutUserInfo = new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
+        return new EurekaServer(withoutUserInfo, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+    }
+
+    /// <summary>The URL only: the credentials stay out of logs.</summary>
+    public override string ToString() => Url.ToString();
 }
 
 public sealed class EurekaServiceUrls
