@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using RabbitMQ.Client;
 using ShopModular.Orders;
+using ShopModular.Orders.Contracts;
 using ShopModular.Products;
 using ShopModular.Products.Contracts;
 using ShopModular.Tests.Infrastructure;
@@ -107,6 +108,32 @@ public sealed class LeastPrivilegeSpecs(SplitProcesses processes) : IClassFixtur
     }
 
     [Fact]
+    public async Task a_stock_reservation_or_an_order_forged_by_another_module_or_a_stranger_takes_neither_points_nor_stock()
+    {
+        var shop = await ShopClient.SignInAsync(processes);
+        var mug = await shop.AddProductAsync("Mug", price: 1_500, stock: 10);
+        var victim = await shop.RegisterAsync();
+        var takeThePoints = new StockReserved(Guid.NewGuid(), victim.Id, ShopHost.InitialPoints, DateTimeOffset.UtcNow);
+        var holdTheStock = new OrderPlaced(Guid.NewGuid(), victim.Id, 15_000, [new OrderLine(mug, 10, 1_500)], DateTimeOffset.UtcNow);
+
+        // To the exchanges of their owner, Products and Orders, as another module or a stranger: the broker refuses.
+        var asOrders = await Assert.ThrowsAnyAsync<Exception>(() => PublishAsync(OrdersModule.Name, "products.stock-reserved", takeThePoints));
+        Assert.Contains("ACCESS_REFUSED", asOrders.ToString(), StringComparison.Ordinal);
+        var asUsers = await Assert.ThrowsAnyAsync<Exception>(() => PublishAsync(UsersModule.Name, "orders.order-placed", holdTheStock));
+        Assert.Contains("ACCESS_REFUSED", asUsers.ToString(), StringComparison.Ordinal);
+        var asStranger = await Assert.ThrowsAnyAsync<Exception>(async () =>
+            await PublishAsync(await StrangerUriAsync(), "orders.order-placed", holdTheStock, userId: null));
+        Assert.Matches("ACCESS_REFUSED|NOT_ALLOWED", asStranger.ToString());
+
+        // Through an exchange of Users that Products listens on: delivered, and dropped by Products.
+        var smuggled = await PublishAsync(UsersModule.Name, "users.points-deduction-failed", holdTheStock);
+        await HandledAsync(ProductsModule.Name, smuggled);
+
+        Assert.Equal(10, (await shop.ProductAsync(mug)).Stock);
+        Assert.Equal(ShopHost.InitialPoints, await shop.PointsAsync(victim));
+    }
+
+    [Fact]
     public async Task a_module_role_reaches_only_its_own_database_and_cannot_change_its_schema()
     {
         var ordersInUsers = new NpgsqlConnectionStringBuilder(processes.ConnectionStringOf(OrdersModule.Name)) { Database = "shop_users" };
@@ -139,22 +166,24 @@ public sealed class LeastPrivilegeSpecs(SplitProcesses processes) : IClassFixtur
         return new Hold(connection, transaction);
     }
 
-    /// <summary>Waits until Orders' inbox says it has handled each of these messages (kept as Handled for a while).</summary>
-    private async Task OrdersHandledAsync(params Guid[] messages)
+    private Task OrdersHandledAsync(params Guid[] messages) => HandledAsync(OrdersModule.Name, messages);
+
+    /// <summary>Waits until the module's inbox says it has handled each of these messages (kept as Handled for a while).</summary>
+    private async Task HandledAsync(string module, params Guid[] messages)
     {
-        var orders = processes.ConnectionStringOf(OrdersModule.Name);
+        var database = processes.ConnectionStringOf(module);
         long handled = 0;
         await Eventually.UntilAsync(
             async () =>
             {
                 handled = (await TestDatabase.QueryAsync(
-                    orders,
+                    database,
                     $"select count(*) from wolverine.wolverine_incoming_envelopes where status = 'Handled' and id in ({string.Join(',', messages.Select(id => $"'{id}'"))})",
                     reader => reader.GetInt64(0))).Single();
                 return handled == messages.Length;
             },
             SettleTimeout,
-            () => $"Orders has handled {handled} of the {messages.Length} message(s).");
+            () => $"{module} has handled {handled} of the {messages.Length} message(s).");
     }
 
     private Task<Guid> PublishAsync(string module, string exchange, object message) =>
