@@ -242,19 +242,11 @@ public sealed class RegistrySecuritySpecs : IAsyncLifetime
         return await result.ReadAsTextAsync();
     }
 
-    private static JsonObject Registration(string app, string id, string hostName, int port) => new()
+    private static JsonObject Registration(string app, string id, string hostName, int port)
     {
-        ["instance"] = new JsonObject
-        {
-            ["instanceId"] = id,
-            ["hostName"] = hostName,
-            ["app"] = app,
-            ["ipAddr"] = "127.0.0.1",
-            ["status"] = "UP",
-            ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
-            ["vipAddress"] = app.ToLowerInvariant(),
-            ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
-            ["leaseInfo"] = new JsonObject { ["renewalIntervalInSecs"] = 5, ["durationInSecs"] = 15 },
-        },
-    };
+        var instance = StubRegistry.Instance(app, hostName, port);
+        instance["instanceId"] = id;
+        instance["leaseInfo"] = new JsonObject { ["renewalIntervalInSecs"] = 5, ["durationInSecs"] = 15 };
+        return new JsonObject { ["instance"] = instance };
+    }
 }

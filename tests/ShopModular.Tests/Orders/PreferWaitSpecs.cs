@@ -6,7 +6,6 @@ using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using ShopModular.Orders;
 using ShopModular.Tests.Infrastructure;
 using ShopModular.Users;
@@ -233,31 +232,9 @@ public abstract class PreferWaitSpec(IShopTopology topology) : OrderingSpec(topo
             s.StatusCodeShouldBe(expectedStatus);
         });
 
-    /// <summary>
-    /// Holds the buyer's row in the Users database locked, as a long transaction of another process would: the saga's
-    /// payment step waits for the lock, so the buyer's orders stay Pending until the hold is released.
-    /// </summary>
-    protected async Task<IAsyncDisposable> HoldPaymentsOfAsync(Customer customer)
-    {
-        var connection = new NpgsqlConnection(Topology.ConnectionStringOf(UsersModule.Name));
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("select 1 from users.users where id = $1 for update", connection, transaction)
-        {
-            Parameters = { new NpgsqlParameter<Guid> { TypedValue = customer.Id } },
-        };
-        await command.ExecuteNonQueryAsync();
-        return new Hold(connection, transaction);
-    }
-
-    private sealed class Hold(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
+    /// <summary>Keeps the buyer's orders Pending until the result is disposed (see <see cref="PaymentHold"/>).</summary>
+    protected Task<PaymentHold> HoldPaymentsOfAsync(Customer customer) =>
+        PaymentHold.OfAsync(Topology.ConnectionStringOf(UsersModule.Name), customer.Id);
 }
 
 /// <summary>

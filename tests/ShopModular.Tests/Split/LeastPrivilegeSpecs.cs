@@ -55,7 +55,7 @@ public sealed class LeastPrivilegeSpecs(SplitProcesses processes) : IClassFixtur
         Guid order;
         var paidInFull = new PointsDeducted(Guid.Empty, buyer.Id, 3_000, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
 
-        await using (await HoldPaymentsOfAsync(buyer))
+        await using (await PaymentHold.OfAsync(processes.ConnectionStringOf(UsersModule.Name), buyer.Id))
         {
             order = await shop.PlaceOrderAsync(buyer, mug, quantity: 2);
             var forgery = paidInFull with { OrderId = order };
@@ -149,23 +149,6 @@ public sealed class LeastPrivilegeSpecs(SplitProcesses processes) : IClassFixtur
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, drop.SqlState);
     }
 
-    /// <summary>
-    /// Holds the buyer's row in the Users database locked, as a long transaction would: Users' payment step waits for
-    /// the lock, so the buyer's orders stay Pending until the hold is released.
-    /// </summary>
-    private async Task<IAsyncDisposable> HoldPaymentsOfAsync(Customer buyer)
-    {
-        var connection = new NpgsqlConnection(processes.ConnectionStringOf(UsersModule.Name));
-        await connection.OpenAsync();
-        var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("select 1 from users.users where id = $1 for update", connection, transaction)
-        {
-            Parameters = { new NpgsqlParameter<Guid> { TypedValue = buyer.Id } },
-        };
-        await command.ExecuteNonQueryAsync();
-        return new Hold(connection, transaction);
-    }
-
     private Task OrdersHandledAsync(params Guid[] messages) => HandledAsync(OrdersModule.Name, messages);
 
     /// <summary>Waits until the module's inbox says it has handled each of these messages (kept as Handled for a while).</summary>
@@ -230,14 +213,5 @@ public sealed class LeastPrivilegeSpecs(SplitProcesses processes) : IClassFixtur
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Administrator}:{processes.Secret($"rabbitmq-{Administrator}")}")));
         return client;
-    }
-
-    private sealed class Hold(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
     }
 }
