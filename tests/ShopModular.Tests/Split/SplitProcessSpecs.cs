@@ -34,6 +34,19 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
+    public async Task the_readme_first_order_completes_through_the_gateway()
+    {
+        // As written in the README, with the gateway's port and the administrator this fixture's run was given.
+        var walkthrough = await Launcher.ReadmeWalkthrough.RunAsync(
+            $"http://127.0.0.1:{processes.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            ("admin@shopmodular.local", ShopHost.AdminEmail),
+            ("admin-dev-password", ShopHost.AdminPassword));
+
+        Assert.True(walkthrough.ExitCode == 0, $"The README's walk-through failed ({walkthrough.ExitCode}):\n{walkthrough.Output}\n{walkthrough.Error}");
+        Assert.Equal("Completed", walkthrough.Order.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task every_module_process_and_the_gateway_register_themselves_in_the_registry()
     {
         using var registry = processes.Registry();
