@@ -187,8 +187,9 @@ public class SplitProcesses : IAsyncLifetime
     {
         if (_shop is { HasExited: false })
         {
-            // Ctrl-C's path: the script stops the module processes, the broker and PostgreSQL it started.
-            await RunAsync("kill", "-INT", _shop.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // SIGTERM, not SIGINT: under nohup or in a background job (./shop test &) SIGINT is ignored, and the whole
+            // topology would outlive the specs. The script stops the module processes, the broker and PostgreSQL it started.
+            await RunAsync("kill", "-TERM", _shop.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             await _shop.WaitForExitAsync(stopped.Token);
         }

@@ -34,6 +34,35 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
+    public async Task the_readme_first_order_completes_through_the_gateway()
+    {
+        // As written in the README, with the gateway's port and the administrator this fixture's run was given.
+        var walkthrough = await Launcher.ReadmeWalkthrough.RunAsync(
+            $"http://127.0.0.1:{processes.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            ("admin@shopmodular.local", ShopHost.AdminEmail),
+            ("admin-dev-password", ShopHost.AdminPassword));
+
+        Assert.True(walkthrough.ExitCode == 0, $"The README's walk-through failed ({walkthrough.ExitCode}):\n{walkthrough.Output}\n{walkthrough.Error}");
+        Assert.Equal("Completed", walkthrough.Order.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task every_process_of_the_topology_listens_on_loopback_only()
+    {
+        // What the script keeps track of: its processes (pids/), the broker, its epmd and PostgreSQL.
+        var files = Directory.GetFiles(Path.Combine(processes.StateDirectory, "pids")).Concat(
+            new[] { "rabbitmq/rabbitmq.pid", "rabbitmq/epmd.pid", "pg/postmaster.pid" }.Select(file => Path.Combine(processes.StateDirectory, file)));
+        var pids = files.Select(file => int.Parse(File.ReadLines(file).First().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+
+        var listeners = (await SocketTable.ListenersAsync()).Where(listener => listener.Pids.Any(pids.Contains)).ToList();
+
+        Assert.Contains(listeners, listener => listener.Port == processes.GatewayPort);
+        Assert.Contains(listeners, listener => listener.Port == processes.RegistryPort);
+        Assert.Contains(listeners, listener => listener.Port == processes.BrokerManagement.Port);
+        Assert.All(listeners, listener => Assert.True(listener.IsLoopback, $"{listener} is not on loopback"));
+    }
+
+    [Fact]
     public async Task every_module_process_and_the_gateway_register_themselves_in_the_registry()
     {
         using var registry = processes.Registry();

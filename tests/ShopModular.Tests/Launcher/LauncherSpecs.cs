@@ -1,0 +1,125 @@
+using ShopModular.Tests.Infrastructure;
+
+namespace ShopModular.Tests.Launcher;
+
+/// <summary>
+/// <c>./shop run</c> (the monolith) as an operator meets it: the README's first order right after the banner, a stop
+/// that leaves nothing behind, a second run that says the first one is there, and options it does not know. Each spec
+/// starts its own run in its own state folder; they wait generously and assert what is left, not how long it took.
+/// </summary>
+public sealed class LauncherSpecs
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task the_readme_first_order_completes_right_after_the_banner_and_sigterm_twice_stops_everything_it_started()
+    {
+        await using var run = ShopRun.InNewState();
+        await run.StartAsync();
+
+        var walkthrough = await ReadmeWalkthrough.RunAsync(run.Url);
+        Assert.True(walkthrough.ExitCode == 0, $"The README's walk-through failed ({walkthrough.ExitCode}):\n{walkthrough.Output}\n{walkthrough.Error}");
+        Assert.Equal("Completed", walkthrough.Order.GetProperty("status").GetString());
+
+        var tracked = run.TrackedProcesses();
+        Assert.True(tracked.Count >= 3, $"Expected the script, the host and PostgreSQL in the pid files, found {string.Join(", ", tracked)}");
+        var listeners = (await SocketTable.ListenersAsync()).Where(listener => listener.Pids.Intersect(tracked).Any()).ToList();
+        Assert.Contains(listeners, listener => listener.Port == run.Port);
+        Assert.All(listeners, listener => Assert.True(listener.IsLoopback, $"{listener} is not on loopback"));
+
+        await run.SignalAsync("TERM");
+        // An impatient operator's second Ctrl-C, while the script stops its processes: it must not cut that short.
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        if (!run.Process.HasExited)
+        {
+            await run.SignalAsync("TERM");
+        }
+
+        await run.ExitCodeAsync();
+
+        await Eventually.UntilAsync(
+            async () => !tracked.Any(ShopRun.IsAlive) && !await ShopRun.ListensAsync(run.Port) && !await ShopRun.ListensAsync(run.PostgresPort),
+            StopTimeout,
+            () => $"Still running after the script ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
+        Assert.Empty(run.TrackedProcesses());
+    }
+
+    [Fact]
+    public async Task a_second_run_on_the_same_state_says_the_first_one_runs_and_exits_non_zero_without_a_banner()
+    {
+        await using var first = ShopRun.InNewState();
+        await first.StartAsync();
+
+        await using var second = first.Again();
+        second.Start();
+
+        Assert.NotEqual(0, await second.ExitCodeAsync());
+        Assert.Contains("already running", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ShopRun.Banner, second.Output, StringComparison.Ordinal);
+        Assert.False(first.Process.HasExited, "The first run must keep running");
+        using var client = new HttpClient { BaseAddress = new Uri(first.Url) };
+        Assert.True(await Eventually.AnswersAsync(client, "/health/ready"), "The first run must still serve");
+    }
+
+    [Fact]
+    public async Task a_run_whose_script_was_killed_leaves_state_the_next_run_takes_over_and_stops()
+    {
+        await using var first = ShopRun.InNewState();
+        await first.StartAsync();
+        var left = first.TrackedProcesses().Where(pid => pid != first.Process.Id).ToList();
+        await first.SignalAsync("KILL");
+        await first.ExitCodeAsync();
+        try
+        {
+            await using var next = first.Again();
+            await next.StartAsync();
+            using var client = new HttpClient { BaseAddress = new Uri(next.Url) };
+            Assert.True(await Eventually.AnswersAsync(client, "/health/ready"), $"The next run must serve:\n{next.Output}");
+
+            await next.SignalAsync("TERM");
+            await next.ExitCodeAsync();
+            await Eventually.UntilAsync(
+                async () => !left.Any(ShopRun.IsAlive) && !await ShopRun.ListensAsync(next.Port) && !await ShopRun.ListensAsync(next.PostgresPort),
+                StopTimeout,
+                () => $"Left running: {string.Join(", ", left.Where(ShopRun.IsAlive))}\n{next.Output}");
+        }
+        finally
+        {
+            // Whatever happened above, nothing the killed script started outlives the spec.
+            foreach (var pid in left.Where(ShopRun.IsAlive))
+            {
+                try
+                {
+                    await SocketTable.RunAsync("kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                catch (InvalidOperationException)
+                {
+                    // gone meanwhile
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("run", "--spilt")]
+    [InlineData("run", "--split", "--no-biuld")]
+    [InlineData("bench", "--orders")]
+    [InlineData("bench", "--orders", "--split")]
+    public async Task an_unknown_option_or_a_missing_value_is_an_error_that_starts_nothing(params string[] arguments)
+    {
+        await using var run = ShopRun.InNewState();
+        using var shop = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(Repository.Root(), "shop"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["SHOP_STATE_DIR"] = run.StateDirectory, ["SHOP_PORT"] = run.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        })!;
+        var error = await shop.StandardError.ReadToEndAsync();
+        await shop.WaitForExitAsync();
+
+        Assert.Equal(2, shop.ExitCode);
+        Assert.Contains("error:", error, StringComparison.Ordinal);
+        Assert.Contains(arguments[^1] == "--split" ? "--orders" : arguments[^1], error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(run.StateDirectory, "run.pid")), "Nothing may have been started");
+    }
+}
