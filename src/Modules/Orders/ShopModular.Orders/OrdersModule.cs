@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Orders;
@@ -29,5 +30,6 @@ public static class OrdersModule
         PlaceOrder.Map(routes);
         GetOrder.Map(routes);
         ListOrders.Map(routes);
+        routes.MapDeadLetters(Name);
     }
 }
