@@ -89,6 +89,9 @@ public abstract class SagaTimeoutSpecs(IShopTopology topology) : OrderingSpec(to
         await CompensatedAsync(orderId);
         Assert.Equal(99, (await GetProductAsync(mug.Id)).Stock);
         Assert.Equal(1, await DeadLettersAsync(UsersModule.Name, "products.stock-reserved"));
+        var metrics = new MetricsText(await Topology.GetFromProcessesOfAsync(OrdersModule.Name, "/metrics"));
+        Assert.True(metrics.Value("shop_orders_timed_out_total") >= 1, "The timeout is not counted on /metrics.");
+        Assert.True(metrics.Value("shop_orders_cancelled_total{reason=\"TimedOut\"}") >= 1, "The timeout is not counted as a cancellation.");
 
         // The saga's steps delivered again after the timeout take nothing.
         await DeliverAgainAsync(

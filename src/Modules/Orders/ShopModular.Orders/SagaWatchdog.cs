@@ -40,6 +40,8 @@ public sealed class SagaWatchdog(
                 while (await TimeOutAsync(stoppingToken) == MaxPerTransaction)
                 {
                 }
+
+                await MeasureAsync(stoppingToken);
             }
             catch (Exception failure) when (failure is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -47,6 +49,22 @@ public sealed class SagaWatchdog(
                 logger.LogWarning(failure, "Could not time out the orders Pending for longer than {SagaTimeout}", settings.SagaTimeout);
             }
         }
+    }
+
+    /// <summary>How many orders are still Pending past the timeout, and how old the oldest Pending one is, for /metrics.</summary>
+    private async Task MeasureAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrdersDbContext>();
+        var now = clock.GetUtcNow();
+        await using var reader = await db.ReadAsync(
+            cancellationToken,
+            Statement(
+                "select count(*) filter (where created_at < $1), min(created_at) from orders.orders where status = 'Pending'",
+                Value(now - settings.SagaTimeout)));
+        await reader.ReadAsync(cancellationToken);
+        OrderMetrics.Stuck.Set(reader.GetInt64(0));
+        OrderMetrics.OldestPending.Set(reader.IsDBNull(1) ? 0 : Math.Max(0, (now - reader.GetFieldValue<DateTimeOffset>(1)).TotalSeconds));
     }
 
     /// <summary>Cancels the orders Pending for longer than the timeout, with their compensating messages; how many.</summary>
@@ -109,6 +127,8 @@ public sealed class SagaWatchdog(
             {
                 OrderMetrics.Finished(order.Status, order.FailureReason, order.CreatedAt, now);
             }
+
+            OrderMetrics.TimedOut.Inc(ended.Count);
         });
         await transaction.CommitAsync(cancellationToken);
         logger.LogWarning("{Count} order(s) Pending for longer than {SagaTimeout} timed out", ended.Count, settings.SagaTimeout);
