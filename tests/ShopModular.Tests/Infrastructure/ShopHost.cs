@@ -141,7 +141,7 @@ public class ShopHost : IShopTopology, IAsyncLifetime
 }
 
 /// <summary>The monolith with <c>Shop:Messaging:Transport=RabbitMq</c>: every module in one host, every message through the broker.</summary>
-public sealed class ShopHostOverBroker : ShopHost
+public class ShopHostOverBroker : ShopHost
 {
     public override bool OverBroker => true;
 
@@ -152,8 +152,19 @@ public sealed class ShopHostOverBroker : ShopHost
         ConnectionString = await TestDatabase.CreateAsync(Purpose);
         var broker = await TestBroker.CreateVirtualHostAsync(Purpose);
         Host = await StartAsync(ConnectionString, Modules, broker: broker, configure: builder =>
-            builder.UseSetting("Shop:Messaging:Transport", "RabbitMq"));
+        {
+            builder.UseSetting("Shop:Messaging:Transport", "RabbitMq");
+            ConfigureHost(builder);
+        });
     }
+}
+
+/// <summary>The monolith over the broker whose sagas time out after <see cref="SagaTimeouts.Short"/>.</summary>
+public sealed class ShopHostOverBrokerWithShortSagaTimeout : ShopHostOverBroker
+{
+    protected override string Purpose => "broker_timeout";
+
+    protected override void ConfigureHost(IWebHostBuilder builder) => SagaTimeouts.Shorten(builder);
 }
 
 /// <summary>The monolith whose sagas time out after <see cref="SagaTimeouts.Short"/>, for the saga watchdog's specs.</summary>

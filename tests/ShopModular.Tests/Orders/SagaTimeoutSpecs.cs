@@ -14,6 +14,10 @@ namespace ShopModular.Tests.Orders;
 public sealed class MonolithSagaTimeoutSpecs(ShopHostWithShortSagaTimeout monolith)
     : SagaTimeoutSpecs(monolith), IClassFixture<ShopHostWithShortSagaTimeout>;
 
+/// <summary>The saga watchdog on the monolith forced onto the broker: every module in one host, every message through RabbitMQ.</summary>
+public sealed class BrokeredMonolithSagaTimeoutSpecs(ShopHostOverBrokerWithShortSagaTimeout monolith)
+    : SagaTimeoutSpecs(monolith), IClassFixture<ShopHostOverBrokerWithShortSagaTimeout>;
+
 /// <summary>The saga watchdog with each module in its own process and database, Orders twice, over RabbitMQ.</summary>
 public sealed class SplitSagaTimeoutSpecs(SplitShopWithShortSagaTimeout split)
     : SagaTimeoutSpecs(split), IClassFixture<SplitShopWithShortSagaTimeout>;
