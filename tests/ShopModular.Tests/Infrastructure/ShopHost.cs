@@ -48,7 +48,12 @@ public class ShopHost : IShopTopology, IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateAsync(Purpose);
-        Host = await StartAsync(ConnectionString, Modules);
+        Host = await StartAsync(ConnectionString, Modules, ConfigureHost);
+    }
+
+    /// <summary>Settings of this fixture's own, on top of those every host under test runs with.</summary>
+    protected virtual void ConfigureHost(IWebHostBuilder builder)
+    {
     }
 
     /// <summary>
@@ -136,7 +141,7 @@ public class ShopHost : IShopTopology, IAsyncLifetime
 }
 
 /// <summary>The monolith with <c>Shop:Messaging:Transport=RabbitMq</c>: every module in one host, every message through the broker.</summary>
-public sealed class ShopHostOverBroker : ShopHost
+public class ShopHostOverBroker : ShopHost
 {
     public override bool OverBroker => true;
 
@@ -147,6 +152,37 @@ public sealed class ShopHostOverBroker : ShopHost
         ConnectionString = await TestDatabase.CreateAsync(Purpose);
         var broker = await TestBroker.CreateVirtualHostAsync(Purpose);
         Host = await StartAsync(ConnectionString, Modules, broker: broker, configure: builder =>
-            builder.UseSetting("Shop:Messaging:Transport", "RabbitMq"));
+        {
+            builder.UseSetting("Shop:Messaging:Transport", "RabbitMq");
+            ConfigureHost(builder);
+        });
     }
+}
+
+/// <summary>The monolith over the broker whose sagas time out after <see cref="SagaTimeouts.Short"/>.</summary>
+public sealed class ShopHostOverBrokerWithShortSagaTimeout : ShopHostOverBroker
+{
+    protected override string Purpose => "broker_timeout";
+
+    protected override void ConfigureHost(IWebHostBuilder builder) => SagaTimeouts.Shorten(builder);
+}
+
+/// <summary>The monolith whose sagas time out after <see cref="SagaTimeouts.Short"/>, for the saga watchdog's specs.</summary>
+public sealed class ShopHostWithShortSagaTimeout : ShopHost
+{
+    protected override string Purpose => "monolith_timeout";
+
+    protected override void ConfigureHost(IWebHostBuilder builder) => SagaTimeouts.Shorten(builder);
+}
+
+public static class SagaTimeouts
+{
+    /// <summary>
+    /// Long enough for a saga's steps to run on a busy machine before the watchdog looks, short enough for a spec to
+    /// wait for.
+    /// </summary>
+    public static readonly TimeSpan Short = TimeSpan.FromSeconds(3);
+
+    public static void Shorten(IWebHostBuilder builder) =>
+        builder.UseSetting("Shop:Orders:SagaTimeout", Short.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
 }

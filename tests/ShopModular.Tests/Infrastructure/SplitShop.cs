@@ -1,4 +1,5 @@
 using Alba;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
 using ShopModular.Orders;
 using ShopModular.Products;
@@ -12,7 +13,7 @@ namespace ShopModular.Tests.Infrastructure;
 /// real registry process; clients reach them only through the real gateway. Orders runs twice on its one database,
 /// as a scaled-out module does: the gateway spreads requests over both, and they share the work of Orders' queues.
 /// </summary>
-public sealed class SplitShop : IShopTopology, IAsyncLifetime
+public class SplitShop : IShopTopology, IAsyncLifetime
 {
     private static readonly string[] Instances = [UsersModule.Name, ProductsModule.Name, OrdersModule.Name, OrdersModule.Name];
 
@@ -66,12 +67,18 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
                 builder.UseSetting("eureka:instance:hostName", "127.0.0.1");
                 // The gateway reaches Users from loopback and names the client in X-Forwarded-For.
                 builder.UseSetting("Shop:Users:Login:TrustedProxies", "127.0.0.1");
+                ConfigureInstance(builder);
             }));
             _instances.Add((module, server, connectionString));
         }
 
         _gateway = await TestGateway.StartAsync(_registry.ServiceUrl);
         await TestGateway.SeesAsync(_gateway, [.. Instances.Distinct()]);
+    }
+
+    /// <summary>Settings of this fixture's own for every module's process.</summary>
+    protected virtual void ConfigureInstance(IWebHostBuilder builder)
+    {
     }
 
     public async Task ResetAsync()
@@ -99,4 +106,10 @@ public sealed class SplitShop : IShopTopology, IAsyncLifetime
 
     private IEnumerable<(string Module, LoopbackServer<Program> Server, string ConnectionString)> InstancesOf(string module) =>
         _instances.Where(instance => instance.Module == module);
+}
+
+/// <summary>The split topology whose sagas time out after <see cref="SagaTimeouts.Short"/>, for the saga watchdog's specs.</summary>
+public sealed class SplitShopWithShortSagaTimeout : SplitShop
+{
+    protected override void ConfigureInstance(IWebHostBuilder builder) => SagaTimeouts.Shorten(builder);
 }

@@ -104,6 +104,17 @@ public sealed class StartupSpecs
         Assert.Contains("Shop:Users:Login", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:05:00")]
+    [InlineData("five minutes")]
+    public async Task refuses_a_saga_timeout_that_is_not_a_positive_duration(string value)
+    {
+        var failure = await StartupFailureAsync(modules: null, "Shop:Orders:SagaTimeout", value);
+
+        Assert.Contains("Shop:Orders:SagaTimeout", failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task refuses_an_unknown_module_name()
     {

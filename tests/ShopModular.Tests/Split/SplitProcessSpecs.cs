@@ -97,6 +97,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
             .Replace("http://eureka:8761/eureka", $"http://127.0.0.1:{processes.RegistryPort}/eureka", StringComparison.Ordinal)
             .Replace("scrape_interval: 15s", "scrape_interval: 1s", StringComparison.Ordinal)
             .Replace("refresh_interval: 30s", "refresh_interval: 1s", StringComparison.Ordinal));
+        File.Copy(Path.Combine(Repository.Root(), "deploy", "prometheus", "alerts.yml"), Path.Combine(work, "alerts.yml"), overwrite: true);
         using var prometheus = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("prometheus",
         [
             $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(work, "data")}",

@@ -29,7 +29,7 @@ public sealed class Order
 
     public OrderStatus Status { get; private set; } = OrderStatus.Pending;
 
-    /// <summary><c>OutOfStock</c> or <c>InsufficientPoints</c> once Cancelled.</summary>
+    /// <summary><c>OutOfStock</c>, <c>InsufficientPoints</c> or <c>TimedOut</c> once Cancelled.</summary>
     public string? FailureReason { get; private set; }
 
     /// <summary>Fixed at placement from the local price copy; later price changes do not touch it.</summary>
@@ -111,6 +111,7 @@ public static class SagaSteps
     public const string PointsDeducted = "PointsDeducted";
     public const string PointsDeductionFailed = "PointsDeductionFailed";
     public const string StockReleased = "StockReleased";
+    public const string SagaTimedOut = "SagaTimedOut";
     public const string OrderCompleted = "OrderCompleted";
     public const string OrderCancelled = "OrderCancelled";
 }

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Orders;
@@ -18,10 +18,11 @@ public static class OrdersModule
     public static void AddOrdersModule(WebApplicationBuilder builder)
     {
         builder.Services.AddModuleDbContext<OrdersDbContext>(builder.Configuration, OrdersDbContext.Schema);
-        builder.Services.AddSingleton(builder.Configuration.GetSection(OrdersSettings.Section).Get<OrdersSettings>() ?? new OrdersSettings());
+        builder.Services.AddSingleton(OrdersSettings.From(builder.Configuration));
         var connectionString = builder.Configuration.ConnectionStringFor(Name);
         builder.Services.AddSingleton(services => new OrderOutcomes(connectionString, services.GetRequiredService<ILogger<OrderOutcomes>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<OrderOutcomes>());
+        builder.Services.AddHostedService<SagaWatchdog>();
     }
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)
@@ -29,5 +30,6 @@ public static class OrdersModule
         PlaceOrder.Map(routes);
         GetOrder.Map(routes);
         ListOrders.Map(routes);
+        routes.MapDeadLetters(Name);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Products;
@@ -24,5 +25,6 @@ public static class ProductsModule
         CreateProduct.Map(routes);
         ChangePrice.Map(routes);
         Restock.Map(routes);
+        routes.MapDeadLetters(Name);
     }
 }

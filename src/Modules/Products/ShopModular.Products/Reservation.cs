@@ -10,8 +10,14 @@ public enum ReservationStatus
     /// <summary>Some item lacked stock; nothing was held. Kept so that a redelivered order is not reserved later.</summary>
     Rejected,
 
-    /// <summary>The units were put back after the buyer could not pay.</summary>
+    /// <summary>The units were put back after the buyer could not pay, or the order timed out.</summary>
     Released,
+
+    /// <summary>
+    /// The order timed out before it was reserved: nothing was held, and a reservation of it arriving later finds this
+    /// row and holds nothing either.
+    /// </summary>
+    TimedOut,
 }
 
 /// <summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 using ShopModular.Platform.Security;
 
@@ -51,5 +52,6 @@ public static class UsersModule
         IssueToken.Map(routes);
         GetCurrentUser.Map(routes);
         TopUpPoints.Map(routes);
+        routes.MapDeadLetters(Name);
     }
 }

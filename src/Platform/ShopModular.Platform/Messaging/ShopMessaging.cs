@@ -4,6 +4,7 @@ using JasperFx.CodeGeneration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using JasperFx.Core;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -13,6 +14,7 @@ using Wolverine.Persistence;
 using Wolverine.EntityFrameworkCore;
 using Wolverine.Postgresql;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Observability;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Platform.Messaging;
@@ -92,6 +94,9 @@ public static class ShopMessagingExtensions
             settings.BrokerUsers,
             [.. hosted.Select(module => module.Name)],
             brokerConnectionString is null ? null : MessagePublishers.UserOf(new Uri(brokerConnectionString))));
+
+        builder.Services.AddHostedService(services => new MessageStoreMetrics(
+            messageStoreConnectionString, services.GetRequiredService<ILogger<MessageStoreMetrics>>()));
 
         builder.Host.UseWolverine(options =>
         {

@@ -42,6 +42,10 @@ namespace ShopModular.Users.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("succeeded");
 
+                    b.Property<DateTimeOffset?>("TimedOutAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("timed_out_at");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");

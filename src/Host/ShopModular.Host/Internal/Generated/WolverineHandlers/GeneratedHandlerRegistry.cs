@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(ShopModular.Orders.ProductCreatedHandler), typeof(ShopModular.Orders.ProductPriceChangedHandler), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Orders.Contracts.OrderPlaced>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReleased>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReservationFailed>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReserved>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Users.Contracts.PointsDeducted>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Users.Contracts.PointsDeductionFailed>) };
+            return new System.Type[] { typeof(ShopModular.Orders.ProductCreatedHandler), typeof(ShopModular.Orders.ProductPriceChangedHandler), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Orders.Contracts.OrderPlaced>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReleased>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReservationFailed>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReserved>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Users.Contracts.PointsDeducted>), typeof(ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Users.Contracts.PointsDeductionFailed>), typeof(ShopModular.Products.OrderTimedOutHandler), typeof(ShopModular.Users.OrderPaymentCancelledHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -28,7 +28,9 @@ namespace Internal.Generated.WolverineHandlers
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GeneratedHandlerRegistry))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.OrderPaymentCancelledHandler354864309))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.OrderPlacedHandler512838865))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.OrderTimedOutHandler763073383))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.PointsDeductedHandler214499922))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.PointsDeductionFailedHandler1125246458))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.ProductCreatedHandler285946838))]
@@ -44,7 +46,11 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Products.Contracts.StockReserved>))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Users.Contracts.PointsDeducted>))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Platform.Messaging.JoinBatchHandler<ShopModular.Users.Contracts.PointsDeductionFailed>))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Products.OrderTimedOutHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Users.OrderPaymentCancelledHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Orders.Contracts.OrderPaymentCancelled))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Orders.Contracts.OrderPlaced))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Orders.Contracts.OrderTimedOut))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Products.Contracts.ProductCreated))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Products.Contracts.ProductPriceChanged))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ShopModular.Products.Contracts.StockReleased))]
