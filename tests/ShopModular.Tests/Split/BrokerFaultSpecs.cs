@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
+using System.Net;
+using ShopModular.Orders;
+using ShopModular.Products;
 using ShopModular.Tests.Infrastructure;
+using ShopModular.Users;
 using Xunit.Abstractions;
 
 namespace ShopModular.Tests.Split;
 
 /// <summary>
 /// The broker restarting under the real split processes of <c>./shop run --split</c>: no order the shop accepted is
-/// ever lost.
+/// ever lost, and each module process says it is not ready while it cannot reach the broker.
 /// </summary>
 public sealed class BrokerFaultSpecs(SplitProcesses processes, ITestOutputHelper output) : IClassFixture<SplitProcesses>
 {
@@ -103,5 +107,45 @@ public sealed class BrokerFaultSpecs(SplitProcesses processes, ITestOutputHelper
             var spent = completed.Where(o => o.Buyer == buyer).Sum(o => o.Order.TotalPrice);
             Assert.Equal(ShopHost.InitialPoints - spent, await shop.PointsAsync(buyer));
         }
+    }
+
+    [Fact]
+    public async Task each_module_process_is_not_ready_while_the_broker_is_away_and_ready_again_once_it_is_back()
+    {
+        var modules = new[] { OrdersModule.Name, ProductsModule.Name, UsersModule.Name };
+        await processes.RabbitMqCtlAsync("stop_app");
+        try
+        {
+            foreach (var module in modules)
+            {
+                using var client = processes.Client(module);
+                await Eventually.UntilAsync(
+                    async () => await ReadinessOfAsync(client) == HttpStatusCode.ServiceUnavailable,
+                    RecoveryTimeout,
+                    () => $"{module} still says it is ready with the broker away.");
+                // Alive all the same: nothing to gain from restarting it.
+                using var live = await client.GetAsync("/health/live");
+                Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            }
+        }
+        finally
+        {
+            await processes.RabbitMqCtlAsync("start_app");
+        }
+
+        foreach (var module in modules)
+        {
+            using var client = processes.Client(module);
+            await Eventually.UntilAsync(
+                async () => await ReadinessOfAsync(client) == HttpStatusCode.OK,
+                RecoveryTimeout,
+                () => $"{module} is not ready again after the broker came back.");
+        }
+    }
+
+    private static async Task<HttpStatusCode> ReadinessOfAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/health/ready");
+        return response.StatusCode;
     }
 }
