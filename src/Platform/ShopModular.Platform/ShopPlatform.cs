@@ -24,7 +24,8 @@ namespace ShopModular.Platform;
 /// <summary>What every ShopModular process has, whichever modules it hosts.</summary>
 public static class ShopPlatform
 {
-    private const string ReadyTag = "ready";
+    /// <summary>The health checks that <c>/health/ready</c> runs.</summary>
+    internal const string ReadyTag = "ready";
 
     /// <summary>
     /// Adds the platform and the modules that the hosting switch (<c>Shop:Modules</c>) selects;

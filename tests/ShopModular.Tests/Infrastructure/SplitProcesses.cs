@@ -131,6 +131,23 @@ public class SplitProcesses : IAsyncLifetime
     /// <summary>Runs rabbitmqctl against this topology's broker, for example <c>stop_app</c>.</summary>
     public Task RabbitMqCtlAsync(params string[] arguments) => RunAsync(Path.Combine(StateDirectory, "rabbitmq", "rabbitmqctl"), arguments);
 
+    /// <summary>
+    /// Stops the whole broker node (<c>rabbitmqctl stop</c>, as an operator restarting it does), not only its
+    /// application: it closes its connections as it goes down.
+    /// </summary>
+    public Task StopBrokerAsync() =>
+        RabbitMqCtlAsync("stop", Path.Combine(StateDirectory, "rabbitmq", "rabbitmq.pid"));
+
+    /// <summary>Starts the broker node again as <c>./shop</c> starts it (its <c>rabbit_start</c>), and waits until it is up.</summary>
+    public async Task StartBrokerAsync()
+    {
+        var broker = Path.Combine(StateDirectory, "rabbitmq");
+        // Detached from this process: the script stops it with the rest of the topology (rabbitmqctl stop).
+        using var _ = Process.Start(new ProcessStartInfo(
+            "bash", ["-c", $". '{broker}/env'; exec /usr/lib/rabbitmq/bin/rabbitmq-server >>'{broker}/log/server.out' 2>&1 &"]))!;
+        await RabbitMqCtlAsync("wait", "--timeout", "90", Path.Combine(broker, "rabbitmq.pid"));
+    }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(StateDirectory);

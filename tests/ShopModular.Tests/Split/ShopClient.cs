@@ -98,6 +98,22 @@ internal sealed class ShopClient(SplitProcesses processes, string adminToken)
         }
     }
 
+    /// <summary>Every order of the customer, page by page (<c>GET /api/orders</c>).</summary>
+    public async Task<List<OrderBody>> OrdersOfAsync(Customer customer)
+    {
+        using var gateway = processes.Gateway();
+        var orders = new List<OrderBody>();
+        for (var page = 1; ; page++)
+        {
+            var batch = await SendAsync<OrderBody[]>(gateway, HttpMethod.Get, $"/api/orders?page={page}&pageSize=100", customer.Token, body: null, HttpStatusCode.OK);
+            orders.AddRange(batch);
+            if (batch.Length < 100)
+            {
+                return orders;
+            }
+        }
+    }
+
     public async Task<ProductBody> ProductAsync(Guid product)
     {
         using var gateway = processes.Gateway();

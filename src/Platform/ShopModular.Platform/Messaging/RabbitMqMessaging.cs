@@ -47,6 +47,15 @@ internal static class RabbitMqMessaging
             .DisableDeadLetterQueueing()
             // A broker restart drops every connection: try again every two seconds instead of the client's five.
             .ConfigureConnection(factory => factory.NetworkRecoveryInterval = 2.Seconds())
+            // Without confirms a publish returns once the message is in the socket, and the durable outbox deletes its
+            // row then: a message the broker never took in (it was stopping) was lost for good. With confirms and
+            // their tracking, the publish returns only once the broker has the message (on disk for a durable queue),
+            // and throws when the broker refuses it or the connection closes first, so the row stays and is sent again.
+            .ConfigureChannelCreation(channel =>
+            {
+                channel.PublisherConfirmationsEnabled = true;
+                channel.PublisherConfirmationTrackingEnabled = true;
+            })
             .UseConventionalRouting(NamingSource.FromHandlerType, convention => convention
                 .IncludeTypes(ModuleSubscription.IsContract)
                 .QueueNameForListener(type => queueOfListener.GetValueOrDefault(type))

@@ -90,6 +90,12 @@ public static class ShopMessagingExtensions
         var brokerConnectionString = UsesBroker(settings.Transport, hosted, available)
             ? BrokerConnectionString(builder.Configuration, hosted)
             : null;
+        if (brokerConnectionString is not null)
+        {
+            // Every message between modules goes through the broker: without it this process cannot do its part.
+            builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", tags: [ShopPlatform.ReadyTag]);
+        }
+
         builder.Services.AddSingleton(new MessagePublishers(
             settings.BrokerUsers,
             [.. hosted.Select(module => module.Name)],
