@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Prometheus;
+using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Orders;
 
@@ -47,6 +48,28 @@ public sealed class OrderOutcomes(string connectionString, ILogger<OrderOutcomes
         Waiters.Inc();
         return new OrderWatch(this, orderId);
     }
+
+    /// <summary>
+    /// The statement to run in the transaction that ends <paramref name="orderIds"/>: its NOTIFY reaches every Orders
+    /// process when that transaction commits, and never if it rolls back.
+    /// </summary>
+    public static NpgsqlBatchCommand Notification(IEnumerable<Guid> orderIds) =>
+        ModuleSql.Statement($"select pg_notify('{Channel}', $1)", ModuleSql.Value(string.Join(',', orderIds)));
+
+    /// <summary>
+    /// Once <paramref name="db"/>'s transaction has committed, and never if it rolls back (a batch rolled back and
+    /// retried is not counted twice): the waiters in this process get the ended orders as they are, without reading
+    /// them again, and the orders are counted.
+    /// </summary>
+    public void AfterCommit(ModuleDbContext db, IReadOnlyList<OrderResponse> ended, DateTimeOffset endedAt) =>
+        db.AfterCommit(() =>
+        {
+            Ended(ended);
+            foreach (var order in ended)
+            {
+                OrderMetrics.Finished(order.Status, order.FailureReason, order.CreatedAt, endedAt);
+            }
+        });
 
     /// <summary>
     /// The orders ended in this process, as they now are: wakes their waiters here with them (other processes hear it

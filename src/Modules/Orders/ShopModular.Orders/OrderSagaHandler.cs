@@ -83,8 +83,7 @@ public static class OrderSagaHandler
                 Value(now),
                 Value(distinct.Select(ending => ending.Payment?.Payer).ToArray()),
                 Value(distinct.Select(ending => ending.Payment?.Amount).ToArray())),
-            // Delivered to every Orders process when this transaction commits, and never if it rolls back.
-            Statement($"select pg_notify('{OrderOutcomes.Channel}', $1)", Value(string.Join(',', ids)))))
+            OrderOutcomes.Notification(ids)))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -97,16 +96,7 @@ public static class OrderSagaHandler
             await RejectUnknownOrdersAsync(batch, ids.Except(ended.Select(order => order.Id)).ToArray(), db, cancellationToken);
         }
 
-        // Counted and told once the outcome is committed: a batch rolled back and retried is not counted twice. The
-        // waiters in this process get the ended orders as they are, without reading them again.
-        db.AfterCommit(() =>
-        {
-            outcomes.Ended(ended);
-            foreach (var order in ended)
-            {
-                OrderMetrics.Finished(order.Status, order.FailureReason, order.CreatedAt, now);
-            }
-        });
+        outcomes.AfterCommit(db, ended, now);
         logger.LogDebug("{Ended} of {Count} order(s) ended", ended.Count, distinct.Count);
     }
 

@@ -117,19 +117,9 @@ public sealed class SagaWatchdog(
         }
 
         // As the saga's own last step does: waiters in every Orders process hear of the end once it is committed.
-        await db.ExecuteAsync(
-            cancellationToken,
-            Statement($"select pg_notify('{OrderOutcomes.Channel}', $1)", Value(string.Join(',', ended.Select(order => order.Id)))));
-        db.AfterCommit(() =>
-        {
-            outcomes.Ended(ended);
-            foreach (var order in ended)
-            {
-                OrderMetrics.Finished(order.Status, order.FailureReason, order.CreatedAt, now);
-            }
-
-            OrderMetrics.TimedOut.Inc(ended.Count);
-        });
+        await db.ExecuteAsync(cancellationToken, OrderOutcomes.Notification(ended.Select(order => order.Id)));
+        outcomes.AfterCommit(db, ended, now);
+        db.AfterCommit(() => OrderMetrics.TimedOut.Inc(ended.Count));
         await transaction.CommitAsync(cancellationToken);
         logger.LogWarning("{Count} order(s) Pending for longer than {SagaTimeout} timed out", ended.Count, settings.SagaTimeout);
         return ended.Count;
