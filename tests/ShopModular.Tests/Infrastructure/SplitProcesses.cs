@@ -148,6 +148,29 @@ public class SplitProcesses : IAsyncLifetime
         await RabbitMqCtlAsync("wait", "--timeout", "90", Path.Combine(broker, "rabbitmq.pid"));
     }
 
+    /// <summary>Stops PostgreSQL with a fast shutdown, which cuts every connection, as a restart by an operator does.</summary>
+    public Task StopDatabaseAsync() =>
+        RunAsync("runuser", "-u", "postgres", "--", Path.Combine(PostgresBin(), "pg_ctl"), "-D", DatabaseDirectory, "-m", "fast", "-w", "-t", "30", "stop");
+
+    /// <summary>
+    /// Starts PostgreSQL again with the options <c>./shop</c> started it with (<c>postmaster.opts</c>, as
+    /// <c>pg_ctl restart</c> reuses them), and waits until it accepts connections.
+    /// </summary>
+    public Task StartDatabaseAsync()
+    {
+        // The first word is the server program; pg_ctl gives the rest, quoted as written, to the server's command line.
+        var options = File.ReadAllText(Path.Combine(DatabaseDirectory, "postmaster.opts")).Trim();
+        options = options[(options.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+        return RunAsync("runuser", "-u", "postgres", "--", Path.Combine(PostgresBin(), "pg_ctl"), "-D", DatabaseDirectory,
+            "-l", Path.Combine(DatabaseDirectory, "server.log"), "-w", "-t", "60", "-o", options, "start");
+    }
+
+    private string DatabaseDirectory => Path.Combine(StateDirectory, "pg");
+
+    /// <summary>The folder of the PostgreSQL server programs that run this topology's database.</summary>
+    private string PostgresBin() =>
+        Path.GetDirectoryName(File.ReadAllText(Path.Combine(DatabaseDirectory, "postmaster.opts")).Split(' ', 2)[0])!;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(StateDirectory);

@@ -49,6 +49,26 @@ internal sealed class ShopClient(SplitProcesses processes, string adminToken)
     }
 
     /// <summary>
+    /// Places an order once, as a client under load does: the order it accepted, or what went wrong (a status other
+    /// than 202, or no answer at all).
+    /// </summary>
+    public async Task<(Guid? Order, string? Failure)> TryPlaceOrderAsync(Customer customer, Guid product, int quantity)
+    {
+        using var gateway = processes.Gateway();
+        try
+        {
+            using var response = await SendRawAsync(gateway, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } });
+            return response.StatusCode == HttpStatusCode.Accepted
+                ? ((await response.Content.ReadFromJsonAsync<OrderBody>(SplitProcesses.Json))!.Id, null)
+                : (null, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (null, e.Message);
+        }
+    }
+
+    /// <summary>
     /// Places an order as a client that prefers to wait for its end (<c>Prefer: wait</c>), and returns it once it has
     /// ended: from the answer to the POST, or, should the wait run out first, from polling.
     /// </summary>
