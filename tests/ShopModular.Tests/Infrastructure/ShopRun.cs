@@ -18,13 +18,20 @@ public sealed class ShopRun : IAsyncDisposable
     private readonly bool _ownsState;
     private Process? _process;
 
-    private ShopRun(string stateDirectory, int port, int postgresPort, bool ownsState)
+    private ShopRun(string stateDirectory, int port, int postgresPort, bool ownsState, IReadOnlyDictionary<string, int>? splitPorts = null)
     {
         _ownsState = ownsState;
         StateDirectory = stateDirectory;
         Port = port;
         PostgresPort = postgresPort;
+        SplitPorts = splitPorts ?? new Dictionary<string, int>();
     }
+
+    /// <summary>
+    /// For <c>./shop run --split</c>: the ports of the broker (four from there), the registry and the module processes,
+    /// by the variable that sets each. Free ones, so that a run never meets another spec's topology.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> SplitPorts { get; }
 
     public string StateDirectory { get; }
 
@@ -62,8 +69,22 @@ public sealed class ShopRun : IAsyncDisposable
         return new ShopRun(state, Repository.FreePort(), Repository.FreePort(), ownsState: true);
     }
 
+    /// <summary>A new state folder, for a first <c>./shop run --split</c>, every port of its topology a free one.</summary>
+    public static ShopRun SplitInNewState()
+    {
+        var monolith = InNewState();
+        return new ShopRun(monolith.StateDirectory, monolith.Port, monolith.PostgresPort, ownsState: true, new Dictionary<string, int>
+        {
+            ["SHOP_RABBITMQ_PORT"] = Repository.FreePorts(4),
+            ["SHOP_REGISTRY_PORT"] = Repository.FreePort(),
+            ["SHOP_ORDERS_PORT"] = Repository.FreePort(),
+            ["SHOP_PRODUCTS_PORT"] = Repository.FreePort(),
+            ["SHOP_USERS_PORT"] = Repository.FreePort(),
+        });
+    }
+
     /// <summary>Another <c>./shop run</c> on the same state folder and ports (the first one deletes the folder).</summary>
-    public ShopRun Again() => new(StateDirectory, Port, PostgresPort, ownsState: false);
+    public ShopRun Again() => new(StateDirectory, Port, PostgresPort, ownsState: false, SplitPorts);
 
     /// <summary>Starts <c>./shop run --no-build</c> with <paramref name="arguments"/> after it, without waiting.</summary>
     public void Start(params string[] arguments)
@@ -76,6 +97,11 @@ public sealed class ShopRun : IAsyncDisposable
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
         start.Environment["SHOP_PORT"] = Port.ToString(CultureInfo.InvariantCulture);
         start.Environment["SHOP_PG_PORT"] = PostgresPort.ToString(CultureInfo.InvariantCulture);
+        foreach (var (variable, port) in SplitPorts)
+        {
+            start.Environment[variable] = port.ToString(CultureInfo.InvariantCulture);
+        }
+
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, line) => Append(line.Data);
         _process.ErrorDataReceived += (_, line) => Append(line.Data);
@@ -83,10 +109,10 @@ public sealed class ShopRun : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts it and returns once it has printed its banner.</summary>
-    public async Task StartAsync()
+    /// <summary>Starts it (with <paramref name="arguments"/>, e.g. <c>--split</c>) and returns once it has printed its banner.</summary>
+    public async Task StartAsync(params string[] arguments)
     {
-        Start();
+        Start(arguments);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!Output.Contains(Banner, StringComparison.Ordinal))
         {

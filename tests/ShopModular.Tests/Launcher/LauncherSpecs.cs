@@ -1,9 +1,12 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Launcher;
 
 /// <summary>
-/// <c>./shop run</c> (the monolith) as an operator meets it: the README's first order right after the banner, a stop
+/// <c>./shop run</c> (the monolith, and split once) as an operator meets it: the README's first order right after the banner, a stop
 /// that leaves nothing behind, a second run that says the first one is there, and options it does not know. Each spec
 /// starts its own run in its own state folder; they wait generously and assert what is left, not how long it took.
 /// </summary>
@@ -42,6 +45,83 @@ public sealed class LauncherSpecs
             StopTimeout,
             () => $"Still running after the script ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
         Assert.Empty(run.TrackedProcesses());
+    }
+
+    [Fact]
+    public async Task sigterm_to_a_split_run_with_orders_in_flight_stops_every_process_it_started_and_the_orders_end_after_the_next_start()
+    {
+        await using var run = ShopRun.SplitInNewState();
+        await run.StartAsync("--split");
+        var walkthrough = await ReadmeWalkthrough.RunAsync(run.Url);
+        Assert.True(walkthrough.ExitCode == 0, $"The README's walk-through failed ({walkthrough.ExitCode}):\n{walkthrough.Output}\n{walkthrough.Error}");
+
+        using var api = new HttpClient { BaseAddress = new Uri(run.Url) };
+        // Ada, signed up by the walk-through, orders the rest of the mugs and more, right up to the stop.
+        var ada = await SendAsync(api, HttpMethod.Post, "/api/auth/token", token: null, new { email = "ada@example.org", password = "correct-horse" });
+        var token = ada.GetProperty("accessToken").GetString();
+        var mug = walkthrough.Order.GetProperty("items")[0].GetProperty("productId").GetGuid();
+        var inFlight = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
+            (await SendAsync(api, HttpMethod.Post, "/api/orders", token, new { items = new[] { new { productId = mug, quantity = 1 } } })).GetProperty("id").GetGuid()));
+        var tracked = run.TrackedProcesses();
+        Assert.True(tracked.Count >= 8, $"Expected the script, PostgreSQL, the broker, the registry, three modules and the gateway, found {string.Join(", ", tracked)}");
+        var ports = run.SplitPorts.Values.Append(run.Port).Append(run.PostgresPort).ToList();
+        Assert.All((await SocketTable.ListenersAsync()).Where(listener => listener.Pids.Intersect(tracked).Any()),
+            listener => Assert.True(listener.IsLoopback, $"{listener} is not on loopback"));
+
+        await run.SignalAsync("TERM");
+        await run.ExitCodeAsync();
+
+        await Eventually.UntilAsync(
+            async () => !tracked.Any(ShopRun.IsAlive) && !(await SocketTable.ListenersAsync()).Any(listener => ports.Contains(listener.Port)),
+            StopTimeout,
+            () => $"Still running after the script ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
+        Assert.Empty(run.TrackedProcesses());
+
+        // What was in flight stayed in the durable stores: every order ends once the topology runs again.
+        await using var next = run.Again();
+        await next.StartAsync("--split");
+        var statuses = new List<string?>();
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                statuses = [];
+                foreach (var order in inFlight)
+                {
+                    using var answer = await api.SendAsync(Request(HttpMethod.Get, $"/api/orders/{order}", token, body: null));
+                    statuses.Add(answer.IsSuccessStatusCode ? (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() : null);
+                }
+
+                return statuses.All(status => status is "Completed" or "Cancelled");
+            },
+            StopTimeout,
+            () => $"Orders in flight at the stop have not ended after the next start: {string.Join(", ", statuses)}\n{next.Output}");
+        // Each completed order took its mug and its points once (ten mugs at 1500, two sold by the walk-through; Ada's
+        // points run out first), and a cancelled one gave back whatever it had taken.
+        var completed = statuses.Count(status => status == "Completed");
+        Assert.InRange(completed, 1, 8);
+        var product = await SendAsync(api, HttpMethod.Get, $"/api/products/{mug}", token: null, body: null);
+        Assert.Equal(8 - completed, product.GetProperty("stock").GetInt32());
+        var me = await SendAsync(api, HttpMethod.Get, "/api/users/me", token, body: null);
+        Assert.Equal(ShopHost.InitialPoints - (1500 * (2 + completed)), me.GetProperty("points").GetInt64());
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, string url, string? token, object? body)
+    {
+        var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body) };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+
+    private static async Task<JsonElement> SendAsync(HttpClient api, HttpMethod method, string url, string? token, object? body)
+    {
+        using var request = Request(method, url, token, body);
+        using var answer = await api.SendAsync(request);
+        Assert.True(answer.IsSuccessStatusCode, $"{method} {url}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+        return await answer.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     [Fact]
