@@ -22,7 +22,7 @@ public sealed class AlertRulesSpecs
     }
 
     [Fact]
-    public async Task the_stuck_saga_and_dead_letter_alerts_fire_on_their_series()
+    public async Task the_stuck_saga_dead_letter_and_waiting_message_alerts_fire_on_their_series_and_stay_quiet_without_them()
     {
         var work = Directory.CreateTempSubdirectory("alerts-");
         try
@@ -41,6 +41,12 @@ public sealed class AlertRulesSpecs
                         values: '2x15'
                       - series: 'shop_dead_letters{app="users", instance="u1"}'
                         values: '1x10'
+                      - series: 'shop_outbox_oldest_seconds{app="products", instance="p1"}'
+                        values: '0+60x15'
+                      - series: 'shop_inbox_oldest_seconds{app="products", instance="p1"}'
+                        values: '0x15'
+                      - series: 'shop_outbox_oldest_seconds{app="users", instance="u1"}'
+                        values: '0.2x15'
                     alert_rule_test:
                       - eval_time: 4m
                         alertname: OrdersTimingOut
@@ -63,6 +69,16 @@ public sealed class AlertRulesSpecs
                             exp_annotations:
                               summary: users has 1 dead letter(s)
                               description: Messages failed after their retries. List them with GET /api/users/dead-letters and replay them once the cause is fixed.
+                      - eval_time: 9m
+                        alertname: MessagesNotMoving
+                        exp_alerts: []
+                      - eval_time: 11m
+                        alertname: MessagesNotMoving
+                        exp_alerts:
+                          - exp_labels: { severity: critical, app: products, instance: p1 }
+                            exp_annotations:
+                              summary: products has had a message waiting for 11m 0s
+                              description: "The oldest envelope in products's durable outbox or inbox has waited over 5 minutes: check the broker (/health/ready), the process's log and its database."
                 """);
 
             var (exit, output) = await PromtoolAsync("test", "rules", tests);

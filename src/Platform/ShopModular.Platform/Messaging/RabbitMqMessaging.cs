@@ -1,7 +1,10 @@
 using JasperFx.Core;
 using ShopModular.Platform.Hosting;
 using Wolverine;
+using Wolverine.Configuration;
 using Wolverine.RabbitMQ;
+using Wolverine.RabbitMQ.Internal;
+using Wolverine.Runtime;
 using Wolverine.Transports;
 
 namespace ShopModular.Platform.Messaging;
@@ -59,19 +62,9 @@ internal static class RabbitMqMessaging
             .UseConventionalRouting(NamingSource.FromHandlerType, convention => convention
                 .IncludeTypes(ModuleSubscription.IsContract)
                 .QueueNameForListener(type => queueOfListener.GetValueOrDefault(type))
-                // Explicitly durable: the global durability policies do not reach endpoints that conventions
-                // create at run time, and an inline sender drops a message the broker refuses while it is down.
-                // Durable, a message stays in this process's outbox until the broker has it, and in the
-                // receiver's inbox until its handler has committed.
-                .ConfigureSending((exchange, _) => exchange.UseDurableOutbox()
-                    .UseInterop((_, mapper) => MessagePublishers.StampWithBrokerUser(mapper, brokerUser)))
-                .ConfigureListeners((queue, _) =>
-                {
-                    queue.UseDurableInbox();
-                    queue.UseInterop((_, mapper) => MessagePublishers.StampWithBrokerUser(mapper, brokerUser));
-                    // A batched step's messages wait together for their batch's commit: let a whole batch's worth in.
-                    queue.MaximumParallelMessages(batching.MaxSize);
-                }));
+                // A batched step's messages wait together for their batch's commit: let a whole batch's worth in.
+                .ConfigureListeners((queue, _) => queue.MaximumParallelMessages(batching.MaxSize)));
+        options.Policies.Add(new DurableStampedBrokerEndpoints(brokerUser));
 
         // Whoever provisions (a process at start-up, or migrate) declares every module's queue, hosted here or not: a
         // message published before its subscriber first started then waits in the subscriber's queue instead of being
@@ -101,5 +94,35 @@ internal static class RabbitMqMessaging
         }
 
         return queues;
+    }
+}
+
+/// <summary>
+/// Makes every application endpoint on the broker durable and stamps what it sends with this process's broker user
+/// (<see cref="MessagePublishers"/>), however Wolverine came to build it. Applied as each endpoint is compiled, not by
+/// the routing convention: a process that recovers the outbox of its killed predecessor sends to an exchange before any
+/// message of that type has been routed, and the convention's settings came too late for that endpoint, so the
+/// process sent every later message of the type unstamped (dropped by its consumers: orders stuck Pending) and not
+/// durably.
+/// <para>Durable: an inline sender drops a message the broker refuses while it is down. Durable, a message stays in
+/// this process's outbox until the broker has confirmed it, and in the receiver's inbox until its handler has
+/// committed.</para>
+/// </summary>
+internal sealed class DurableStampedBrokerEndpoints(string brokerUser) : IEndpointPolicy
+{
+    public void Apply(Endpoint endpoint, IWolverineRuntime runtime)
+    {
+        if (endpoint is not RabbitMqEndpoint broker || broker.Role == EndpointRole.System)
+        {
+            return;
+        }
+
+        broker.Mode = EndpointMode.Durable;
+        if (broker.EnvelopeMapper is null)
+        {
+            var mapper = new RabbitMqEnvelopeMapper(broker, runtime);
+            MessagePublishers.StampWithBrokerUser(mapper, brokerUser);
+            broker.EnvelopeMapper = mapper;
+        }
     }
 }

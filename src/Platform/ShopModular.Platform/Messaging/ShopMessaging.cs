@@ -73,6 +73,12 @@ public enum MessageTransport
 public static class ShopMessagingExtensions
 {
     /// <summary>
+    /// How long an envelope may wait in a durable inbox or outbox before it counts as stuck: far beyond any healthy
+    /// wait (milliseconds) and beyond a broker or database restart (seconds), short of the saga timeout (minutes).
+    /// </summary>
+    internal static readonly TimeSpan StaleEnvelopeTime = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// Wolverine, configured once for every module: PostgreSQL message store in its own schema, EF Core
     /// transactions around every handler, durable local queues, and one handler chain per module when
     /// several modules handle the same message.
@@ -149,6 +155,11 @@ public static class ShopMessagingExtensions
             options.MultipleHandlerBehavior = MultipleHandlerBehavior.Separated;
             options.Durability.MessageIdentity = MessageIdentity.IdAndDestination;
             options.Durability.Mode = settings.DurabilityMode;
+            // Gives every stored envelope a timestamp (the oldest-envelope age on /metrics comes from it), and hands an
+            // envelope that a live process has held that long back to recovery: a second delivery is harmless, since
+            // the inbox knows each message by its id and every handler is idempotent.
+            options.Durability.OutboxStaleTime = StaleEnvelopeTime;
+            options.Durability.InboxStaleTime = StaleEnvelopeTime;
 
             // Two deliveries or two handlers raced for one row or business key: the loser rolled back,
             // and a prompt retry finds the winner's work and does nothing twice.

@@ -8,7 +8,7 @@ namespace ShopModular.Platform.Observability;
 
 /// <summary>
 /// This process's message store on /metrics, read every <see cref="Interval"/>: its dead letters, and the envelopes
-/// waiting in its inbox and outbox. A backlog that does not drain, or dead letters that do not go away, is what an
+/// waiting in its inbox and outbox, with the age of the oldest. A backlog that does not drain, or dead letters that do not go away, is what an
 /// operator must act on (see deploy/prometheus/alerts.yml). Wolverine's own meters count dead-lettering as it happens;
 /// these say what is still there.
 /// </summary>
@@ -25,6 +25,12 @@ internal sealed class MessageStoreMetrics(string connectionString, ILogger<Messa
     private static readonly Gauge OutboxWaiting = Metrics.CreateGauge(
         "shop_outbox_waiting", "Envelopes in this process's durable outbox not yet handed to their queue.");
 
+    private static readonly Gauge OldestInbox = Metrics.CreateGauge(
+        "shop_inbox_oldest_seconds", "Age of the oldest envelope in this process's durable inbox not handled yet (0 when none waits).");
+
+    private static readonly Gauge OldestOutbox = Metrics.CreateGauge(
+        "shop_outbox_oldest_seconds", "Age of the oldest envelope in this process's durable outbox (0 when none waits).");
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         const string Store = ModuleDatabaseExtensions.MessageStoreSchema;
@@ -35,11 +41,17 @@ internal sealed class MessageStoreMetrics(string connectionString, ILogger<Messa
             {
                 await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync(stoppingToken);
+                // Wolverine's timestamp column defaults to now() at time zone 'utc' cast to timestamptz in the session's
+                // time zone: the same cast of now() cancels the shift wherever the server's zone is not UTC.
                 await using var command = new NpgsqlCommand(
                     $"""
                     select (select count(*) from {Store}.wolverine_dead_letters),
                            (select count(*) from {Store}.wolverine_incoming_envelopes where status <> 'Handled'),
-                           (select count(*) from {Store}.wolverine_outgoing_envelopes)
+                           (select count(*) from {Store}.wolverine_outgoing_envelopes),
+                           (select coalesce(extract(epoch from (now() at time zone 'utc')::timestamptz - min(timestamp)), 0)::float8
+                              from {Store}.wolverine_incoming_envelopes where status = 'Incoming'),
+                           (select coalesce(extract(epoch from (now() at time zone 'utc')::timestamptz - min(timestamp)), 0)::float8
+                              from {Store}.wolverine_outgoing_envelopes)
                     """,
                     connection);
                 await using var reader = await command.ExecuteReaderAsync(stoppingToken);
@@ -47,6 +59,8 @@ internal sealed class MessageStoreMetrics(string connectionString, ILogger<Messa
                 DeadLetters.Set(reader.GetInt64(0));
                 InboxWaiting.Set(reader.GetInt64(1));
                 OutboxWaiting.Set(reader.GetInt64(2));
+                OldestInbox.Set(reader.GetDouble(3));
+                OldestOutbox.Set(reader.GetDouble(4));
             }
             catch (Exception failure) when (failure is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
