@@ -10,7 +10,11 @@ using Microsoft.Extensions.Options;
 namespace ShopModular.Platform.Discovery;
 
 /// <summary>An instance of a service, as the registry lists it.</summary>
-public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseAddress);
+public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseAddress)
+{
+    /// <summary>The instance's metadata map: its text values (a config server's <c>configPath</c>, <c>user</c>, <c>password</c>).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// A Eureka client (protocol notes, sections 1 and 2): registers this process, renews its lease and registers
@@ -270,7 +274,7 @@ public sealed class EurekaClient(
         {
             try
             {
-                return new ServiceInstance(id, "UP", new UriBuilder(Uri.UriSchemeHttp, host, port, "/").Uri);
+                return new ServiceInstance(id, "UP", new UriBuilder(Uri.UriSchemeHttp, host, port, "/").Uri) { Metadata = MetadataOf(instance) };
             }
             catch (UriFormatException)
             {
@@ -285,6 +289,12 @@ public sealed class EurekaClient(
 
         return null;
     }
+
+    /// <summary>The text values of an instance's metadata; Eureka's own <c>@class</c> marker left out.</summary>
+    private static Dictionary<string, string> MetadataOf(JsonObject instance) =>
+        (instance["metadata"] as JsonObject ?? [])
+            .Where(entry => entry.Key != "@class" && entry.Value is JsonValue)
+            .ToDictionary(entry => entry.Key, entry => entry.Value!.ToString(), StringComparer.Ordinal);
 
     /// <summary>Text from the registry, fit for a log line (no control characters, not too long).</summary>
     private static string Printable(string? value) =>
