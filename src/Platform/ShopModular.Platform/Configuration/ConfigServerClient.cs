@@ -256,7 +256,7 @@ public sealed class ConfigServerClient : IDisposable
     /// <summary><c>{server}/{name}/{profile}[/{label}]</c>, a <c>/</c> in a name or label written <c>(_)</c>.</summary>
     public static Uri EnvironmentUrl(Uri server, string name, string profile, string label)
     {
-        static string Segment(string value) => Uri.EscapeDataString(value.Replace("/", "(_)", StringComparison.Ordinal));
+        static string Segment(string value) => Uri.EscapeDataString(value).Replace("%2F", "(_)", StringComparison.Ordinal);
         var path = $"{server.AbsolutePath.TrimEnd('/')}/{Segment(name)}/{Segment(profile)}";
         if (label.Length > 0)
         {
