@@ -14,6 +14,14 @@ public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseA
 {
     /// <summary>The instance's metadata map: its text values (a config server's <c>configPath</c>, <c>user</c>, <c>password</c>).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Equal when every field is, the metadata entry by entry (a record would compare the maps by reference).</summary>
+    public bool Equals(ServiceInstance? other) =>
+        other is not null && InstanceId == other.InstanceId && Status == other.Status && BaseAddress == other.BaseAddress
+        && Metadata.Count == other.Metadata.Count
+        && Metadata.All(entry => other.Metadata.TryGetValue(entry.Key, out var value) && value == entry.Value);
+
+    public override int GetHashCode() => HashCode.Combine(InstanceId, Status, BaseAddress);
 }
 
 /// <summary>
