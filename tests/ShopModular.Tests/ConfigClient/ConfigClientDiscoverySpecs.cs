@@ -1,4 +1,9 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ShopModular.Gateway;
 using ShopModular.Platform.Configuration;
+using ShopModular.Platform.Discovery;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.ConfigClient;
@@ -37,6 +42,43 @@ public sealed class ConfigClientDiscoverySpecs(RegisteredConfigServer fixture) :
         }));
 
         Assert.Contains("no-such-configserver", error.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// The gateway's readiness: with its registry at hand, ready once it has its configuration (here found by
+/// discovery-first), not while its config server cannot be reached.
+/// </summary>
+public sealed class GatewayConfigReadinessSpecs(RegisteredConfigServer fixture) : IClassFixture<RegisteredConfigServer>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task the_gateway_is_ready_once_it_has_its_configuration_from_the_server_it_discovered()
+    {
+        fixture.Server.Write("gateway.yml", "Gateway:\n  RateLimitWindow: 00:00:42\n");
+        await using var gateway = await TestGateway.StartAsync(fixture.Registry.ServiceUrl, configure: builder =>
+            builder.UseSetting("spring:cloud:config:discovery:enabled", "true"));
+
+        await Eventually.UntilAsync(async () => (await gateway.Server.CreateClient().GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, Timeout,
+            () => "The gateway did not become ready.");
+        Assert.Equal(TimeSpan.FromSeconds(42), gateway.Services.GetRequiredService<IOptionsMonitor<GatewaySettings>>().CurrentValue.RateLimitWindow);
+    }
+
+    [Fact]
+    public async Task the_gateway_is_not_ready_while_its_config_server_cannot_be_reached()
+    {
+        var nobody = $"http://127.0.0.1:{Repository.FreePort()}";
+        await using var gateway = await TestGateway.StartAsync(fixture.Registry.ServiceUrl, configure: builder =>
+            builder.UseSetting("spring:cloud:config:uri", nobody));
+        // Its registry copy is fresh: only the configuration is missing.
+        await Eventually.UntilAsync(() => Task.FromResult(gateway.Services.GetRequiredService<EurekaClient>().LastGoodFetch is not null), Timeout,
+            () => "The gateway did not fetch the registry.");
+
+        using var ready = await gateway.Server.CreateClient().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("not loaded", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
 

@@ -2,6 +2,7 @@ using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using ShopModular.Gateway;
 using ShopModular.Tests.Infrastructure;
@@ -62,6 +63,26 @@ public sealed class ConfigClientHostSpecs(ConfigServerProcess server) : IClassFi
         Assert.Equal(5, gateway.Services.GetRequiredService<IOptionsMonitor<GatewaySettings>>().CurrentValue.RateLimitPermits);
         var stillLimited = await StatusesAsync(gateway, 1);
         Assert.Equal([429], stillLimited);
+    }
+
+    [Fact]
+    public async Task a_module_process_that_cannot_reach_its_config_server_starts_but_is_not_ready()
+    {
+        var connectionString = await TestDatabase.CreateAsync("config_unreachable");
+        var nobody = $"http://127.0.0.1:{Repository.FreePort()}";
+        await using var products = await ShopHost.StartAsync(connectionString, "products", builder => builder.UseSetting("spring:cloud:config:uri", nobody));
+
+        await products.Scenario(s =>
+        {
+            s.Get.Url("/health/ready");
+            s.StatusCodeShouldBe(503);
+        });
+        var report = await products.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(check => check.Tags.Contains("ready"));
+
+        // Not ready for that reason alone: its database and broker are there.
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["config-server"].Status);
+        Assert.Contains(nobody, report.Entries["config-server"].Description, StringComparison.Ordinal);
+        Assert.All(report.Entries.Where(entry => entry.Key != "config-server"), entry => Assert.Equal(HealthStatus.Healthy, entry.Value.Status));
     }
 
     private void UseConfigServer(IWebHostBuilder builder)
