@@ -171,78 +171,25 @@ public sealed class ConfigServerClient : IDisposable
         foreach (var label in Settings.Labels)
         {
             var failures = new List<string>();
-            var labelNotFound = false;
             foreach (var server in servers)
             {
-                var url = EnvironmentUrl(server.Url, Name, Profile, label);
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                request.Headers.Accept.ParseAdd("application/json");
-                if (server.BasicCredentials is { } credentials)
+                var answer = await AskAsync(server, label, sendToken: servers.Count == 1, cancellationToken);
+                if (answer.Data is { } data)
                 {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+                    return data;
                 }
 
-                if (!string.IsNullOrEmpty(Settings.Token) && servers.Count == 1)
+                if (answer.Failure is { } failure)
                 {
-                    request.Headers.Add("X-Config-Token", Settings.Token);
-                }
-
-                foreach (var (header, value) in Settings.Headers)
-                {
-                    request.Headers.TryAddWithoutValidation(header, value);
-                }
-
-                HttpResponseMessage response;
-                try
-                {
-                    response = await _http.SendAsync(request, cancellationToken);
-                }
-                catch (HttpRequestException exception)
-                {
-                    failures.Add($"{server}: {exception.Message}");
-                    continue;
-                }
-                catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    failures.Add($"{server}: no answer within {Settings.RequestTimeout.TotalSeconds:0.###} s");
+                    failures.Add(failure);
                     continue;
                 }
 
-                using (response)
-                {
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        try
-                        {
-                            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-                            return ConfigServerEnvironment.ToData(document.RootElement);
-                        }
-                        catch (JsonException exception)
-                        {
-                            failures.Add($"{server}: {url.AbsolutePath} answered with no Environment document ({exception.Message})");
-                            continue;
-                        }
-                    }
-
-                    if (response.StatusCode == HttpStatusCode.NotFound)
-                    {
-                        labelNotFound = true;
-                        break;
-                    }
-
-                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                    {
-                        throw new ConfigServerException(
-                            $"The config server {server} refused our credentials for {Name}/{Profile} ({(int)response.StatusCode} {response.StatusCode}): "
-                            + $"check {ConfigServerClientSettings.Section}:username and :password, or the userinfo of {ConfigServerClientSettings.Section}:uri.",
-                            credentialsRefused: true);
-                    }
-
-                    failures.Add($"{server}: {(int)response.StatusCode} {response.ReasonPhrase} for {url.AbsolutePath}");
-                }
+                // 404: this label is unknown (Steeltoe does not ask the other servers for it either).
+                break;
             }
 
-            if (!labelNotFound)
+            if (failures.Count == servers.Count)
             {
                 throw new ConfigServerException($"No config server gave the configuration of {Name}/{Profile}: {string.Join("; ", failures)}.");
             }
@@ -251,6 +198,65 @@ public sealed class ConfigServerClient : IDisposable
         }
 
         throw new ConfigServerException($"The config server has none of the labels {string.Join(", ", notFound)} for {Name}/{Profile} (404).");
+    }
+
+    /// <summary>Asks one server for one label: the data, or why this server gave none (a failure), or neither (404).</summary>
+    /// <exception cref="ConfigServerException">The server refused our credentials.</exception>
+    private async Task<(Dictionary<string, string?>? Data, string? Failure)> AskAsync(
+        ConfigServerAddress server, string label, bool sendToken, CancellationToken cancellationToken)
+    {
+        var url = EnvironmentUrl(server.Url, Name, Profile, label);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("application/json");
+        if (server.BasicCredentials is { } credentials)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+        }
+
+        if (sendToken && !string.IsNullOrEmpty(Settings.Token))
+        {
+            request.Headers.Add("X-Config-Token", Settings.Token);
+        }
+
+        foreach (var (header, value) in Settings.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.OK:
+                    using (var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken))
+                    {
+                        return (ConfigServerEnvironment.ToData(document.RootElement), null);
+                    }
+
+                case HttpStatusCode.NotFound:
+                    return (null, null);
+                case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                    throw new ConfigServerException(
+                        $"The config server {server} refused our credentials for {Name}/{Profile} ({(int)response.StatusCode} {response.StatusCode}): "
+                        + $"check {ConfigServerClientSettings.Section}:username and :password, or the userinfo of {ConfigServerClientSettings.Section}:uri.",
+                        credentialsRefused: true);
+                default:
+                    return (null, $"{server}: {(int)response.StatusCode} {response.ReasonPhrase} for {url.AbsolutePath}");
+            }
+        }
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
+        {
+            return (null, $"{server}: {exception.Message}");
+        }
+        catch (JsonException exception)
+        {
+            return (null, $"{server}: {url.AbsolutePath} answered with no Environment document ({exception.Message})");
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, $"{server}: no answer within {Settings.RequestTimeout.TotalSeconds:0.###} s");
+        }
     }
 
     /// <summary><c>{server}/{name}/{profile}[/{label}]</c>, a <c>/</c> in a name or label written <c>(_)</c>.</summary>

@@ -39,7 +39,8 @@ public static class ShopConfiguration
         // Loads at once (with failFast, throws here): every setting read from now on includes the server's.
         ((IConfigurationBuilder)configuration).Add(new ConfigServerConfigurationSource(client));
 
-        builder.Services.AddSingleton(client);
+        // From a factory, so that the host disposes of it (and of its connections) when it is disposed of.
+        builder.Services.AddSingleton(_ => client);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ConfigServerPolling>();
         if (settings.Health.Enabled)
