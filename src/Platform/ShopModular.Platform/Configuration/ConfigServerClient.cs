@@ -136,7 +136,10 @@ public sealed class ConfigServerClient : IDisposable
         }
     }
 
-    /// <summary>How long the polling waits between cycles: the polling interval, or, until the first success, at most <see cref="RetryUntilLoadedInterval"/>.</summary>
+    /// <summary>
+    /// How long the polling waits between cycles: the polling interval; without one, <see cref="RetryUntilLoadedInterval"/>
+    /// until the first success, and then null (no more polling).
+    /// </summary>
     public TimeSpan? RetryInterval =>
         Settings.PollingInterval > TimeSpan.Zero ? Settings.PollingInterval
         : LastLoaded is null ? RetryUntilLoadedInterval
