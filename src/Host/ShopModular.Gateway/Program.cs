@@ -1,5 +1,8 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 using Prometheus;
+using ShopModular.Platform.Configuration;
 using ShopModular.Platform.Discovery;
 using ShopModular.Platform.Observability;
 using ShopModular.Platform.Security;
@@ -13,11 +16,18 @@ namespace ShopModular.Gateway;
 /// </summary>
 public static class GatewayProgram
 {
+    /// <summary>The name the gateway registers under, and asks the config server for.</summary>
+    public const string AppName = "gateway";
+
     public static async Task Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // First: every setting below may come from the config server.
+        builder.AddShopConfigServer(AppName);
         PrometheusDefaults.PublishOnlyWolverineMeters();
-        builder.Services.Configure<GatewaySettings>(builder.Configuration.GetSection(GatewaySettings.Section));
+        builder.Services.AddLiveOptions<GatewaySettings>(builder.Configuration.GetSection(GatewaySettings.Section))
+            .Validate(gateway => gateway.RateLimitPermits >= 1 && gateway.RateLimitWindow > TimeSpan.Zero,
+                $"{GatewaySettings.Section}:RateLimitPermits must be at least 1 and {GatewaySettings.Section}:RateLimitWindow longer than zero.");
         var settings = builder.Configuration.GetSection(GatewaySettings.Section).Get<GatewaySettings>() ?? new GatewaySettings();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -26,23 +36,31 @@ public static class GatewayProgram
         });
         builder.Services.AddProblemDetails();
         builder.AddShopAuthentication();
-        builder.AddEurekaClient("gateway");
+        builder.AddEurekaClient(AppName);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<ServiceForwarder>();
         BackendNetworks.AddBackendNetworks(builder.Services, settings, builder.Environment);
-        builder.Services.AddRateLimiter(limiter =>
+        builder.Services.AddRateLimiter(_ => { });
+        // The limit is read for each request, so that a changed Gateway:RateLimitPermits applies at once without a
+        // restart: a new limit makes new partitions, whose counts start afresh (the old ones lapse when idle).
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptionsMonitor<GatewaySettings>>((limiter, gateway) =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.RateLimitPermits, Window = settings.RateLimitWindow }));
+            {
+                var current = gateway.CurrentValue;
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    $"{client}/{current.RateLimitPermits}/{current.RateLimitWindow.Ticks}",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = current.RateLimitPermits, Window = current.RateLimitWindow });
+            });
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : settings.RateLimitWindow;
+                var current = gateway.CurrentValue;
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : current.RateLimitWindow;
                 rejected.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 rejected.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too Many Requests",
-                    detail: $"At most {settings.RateLimitPermits} requests per {settings.RateLimitWindow}.").ExecuteAsync(rejected.HttpContext);
+                    detail: $"At most {current.RateLimitPermits} requests per {current.RateLimitWindow}.").ExecuteAsync(rejected.HttpContext);
             };
         });
 
@@ -52,12 +70,22 @@ public static class GatewayProgram
         // Ready while it knows where the services are: its copy of the registry is no older than the limit.
         var staleAfter = settings.RegistryStaleAfter
             ?? TimeSpan.FromSeconds((3 * (builder.Configuration.GetValue<int?>("eureka:client:registryFetchIntervalSeconds") ?? 30)) + 10);
+        // And, when it takes its settings from the config server, once it has had them.
+        var configServer = app.Services.GetService<ConfigServerClient>();
         app.MapGet("/health/ready", (EurekaClient registry, TimeProvider clock) =>
         {
             var age = clock.GetUtcNow() - registry.LastGoodFetch;
-            var ready = age is { } fresh && fresh <= staleAfter;
+            var configured = configServer is null || configServer.LastLoaded is not null;
+            var ready = age is { } fresh && fresh <= staleAfter && configured;
             return Results.Json(
-                new { status = ready ? "Healthy" : "Unhealthy", registryFetchAgeSeconds = age?.TotalSeconds, staleAfterSeconds = staleAfter.TotalSeconds },
+                new
+                {
+                    status = ready ? "Healthy" : "Unhealthy",
+                    registryFetchAgeSeconds = age?.TotalSeconds,
+                    staleAfterSeconds = staleAfter.TotalSeconds,
+                    // Why it is not loaded goes to the log only: this answer is public, the config server's address is not.
+                    configServer = configServer is null ? null : configured ? "loaded" : "not loaded",
+                },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).DisableRateLimiting();
         var forwarder = app.Services.GetRequiredService<ServiceForwarder>();

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Scalar.AspNetCore;
 using Microsoft.AspNetCore.Routing;
+using ShopModular.Platform.Configuration;
 using ShopModular.Platform.Discovery;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Http;
@@ -37,7 +38,11 @@ public static class ShopPlatform
     /// </param>
     public static IReadOnlyList<ShopModule> AddShopPlatform(this WebApplicationBuilder builder, Assembly applicationAssembly, params ShopModule[] available)
     {
+        // Which modules this process hosts is its identity, given locally: it names the process to the config server.
         var hosted = ModuleSelection.Select(builder.Configuration, available);
+        var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
+        var appName = hosted.Count == 1 ? hosted[0].Name : serviceName;
+        builder.AddShopConfigServer(appName);
         PrometheusDefaults.PublishOnlyWolverineMeters();
 
         builder.Services.AddProblemDetails();
@@ -70,10 +75,9 @@ public static class ShopPlatform
                 "The modules hosted in one process must share one database; give each module with a database of its own a process of its own.");
         }
 
-        var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
         builder.AddShopMessaging(serviceName, applicationAssembly, connectionStrings[0], hosted, available, MigratesOnStartup(builder.Configuration, builder.Environment));
         var splitMode = hosted.Count < available.Length;
-        builder.AddShopDiscovery(appName: hosted.Count == 1 ? hosted[0].Name : serviceName, splitMode);
+        builder.AddShopDiscovery(appName, splitMode);
         return hosted;
     }
 

@@ -64,6 +64,8 @@ public sealed class ReferenceRulesSpecs
             "ShopModular.Host" => ["ShopModular.Platform", .. modules],
             "ShopModular.Gateway" => ["ShopModular.Platform"],
             "ShopModular.Registry" => [],
+            // The development config server uses the platform's Eureka client to register itself, nothing else.
+            "ShopModular.ConfigServer" => ["ShopModular.Platform"],
             "ShopModular.Platform" => [],
             _ when project.EndsWith(".Contracts", StringComparison.Ordinal) => [],
             _ when modules.Contains(project) => ["ShopModular.Platform", .. contracts],

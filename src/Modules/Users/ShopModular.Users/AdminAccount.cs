@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ShopModular.Platform.Persistence;
 
 namespace ShopModular.Users;
@@ -11,7 +12,7 @@ namespace ShopModular.Users;
 public sealed class AdminAccount(
     IServiceScopeFactory scopes,
     AdminSettings settings,
-    UsersSettings users,
+    IOptionsMonitor<UsersSettings> users,
     IPasswordHasher<User> passwordHasher,
     ILogger<AdminAccount> logger)
     : IHostedService
@@ -39,7 +40,7 @@ public sealed class AdminAccount(
             Email = email,
             Name = settings.Name,
             PasswordHash = string.Empty,
-            Points = users.InitialPoints,
+            Points = users.CurrentValue.InitialPoints,
             IsAdmin = true,
             CreatedAt = DateTimeOffset.UtcNow,
         };

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using ShopModular.Platform.Http;
 using ShopModular.Platform.Persistence;
 using ShopModular.Users.Contracts;
@@ -46,7 +47,7 @@ public static class RegisterUser
         RegisterUserRequest request,
         IDbContextOutbox<UsersDbContext> outbox,
         IPasswordHasher<User> passwordHasher,
-        UsersSettings settings,
+        IOptionsMonitor<UsersSettings> settings,
         CancellationToken cancellationToken)
     {
         var errors = Validate(request);
@@ -67,7 +68,7 @@ public static class RegisterUser
             Email = email,
             Name = request.Name!.Trim(),
             PasswordHash = string.Empty,
-            Points = settings.InitialPoints,
+            Points = settings.CurrentValue.InitialPoints,
             CreatedAt = DateTimeOffset.UtcNow,
         };
         user.PasswordHash = passwordHasher.HashPassword(user, request.Password!);

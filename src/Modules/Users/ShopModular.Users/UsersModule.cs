@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ShopModular.Platform.Configuration;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
@@ -37,7 +38,10 @@ public static class UsersModule
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<AdminSettings>>().Value);
         var users = builder.Configuration.GetSection(UsersSettings.Section).Get<UsersSettings>() ?? new UsersSettings();
         users.Login.ThrowIfInvalid();
+        // The sign-in throttle keeps the settings it started with; the initial points follow a live change.
         builder.Services.AddSingleton(users);
+        builder.Services.AddLiveOptions<UsersSettings>(builder.Configuration.GetSection(UsersSettings.Section))
+            .Validate(settings => settings.InitialPoints >= 0, $"{UsersSettings.Section}:InitialPoints must not be negative.");
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddSingleton<UnknownAccount>();
         builder.Services.AddSingleton<LoginThrottle>();

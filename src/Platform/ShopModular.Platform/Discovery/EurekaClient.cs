@@ -10,7 +10,19 @@ using Microsoft.Extensions.Options;
 namespace ShopModular.Platform.Discovery;
 
 /// <summary>An instance of a service, as the registry lists it.</summary>
-public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseAddress);
+public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseAddress)
+{
+    /// <summary>The instance's metadata map: its text values (a config server's <c>configPath</c>, <c>user</c>, <c>password</c>).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Equal when every field is, the metadata entry by entry (a record would compare the maps by reference).</summary>
+    public bool Equals(ServiceInstance? other) =>
+        other is not null && InstanceId == other.InstanceId && Status == other.Status && BaseAddress == other.BaseAddress
+        && Metadata.Count == other.Metadata.Count
+        && Metadata.All(entry => other.Metadata.TryGetValue(entry.Key, out var value) && value == entry.Value);
+
+    public override int GetHashCode() => HashCode.Combine(InstanceId, Status, BaseAddress);
+}
 
 /// <summary>
 /// A Eureka client (protocol notes, sections 1 and 2): registers this process, renews its lease and registers
@@ -270,7 +282,7 @@ public sealed class EurekaClient(
         {
             try
             {
-                return new ServiceInstance(id, "UP", new UriBuilder(Uri.UriSchemeHttp, host, port, "/").Uri);
+                return new ServiceInstance(id, "UP", new UriBuilder(Uri.UriSchemeHttp, host, port, "/").Uri) { Metadata = MetadataOf(instance) };
             }
             catch (UriFormatException)
             {
@@ -285,6 +297,12 @@ public sealed class EurekaClient(
 
         return null;
     }
+
+    /// <summary>The text values of an instance's metadata; Eureka's own <c>@class</c> marker left out.</summary>
+    private static Dictionary<string, string> MetadataOf(JsonObject instance) =>
+        (instance["metadata"] as JsonObject ?? [])
+            .Where(entry => entry.Key != "@class" && entry.Value is JsonValue)
+            .ToDictionary(entry => entry.Key, entry => entry.Value!.ToString(), StringComparer.Ordinal);
 
     /// <summary>Text from the registry, fit for a log line (no control characters, not too long).</summary>
     private static string Printable(string? value) =>
