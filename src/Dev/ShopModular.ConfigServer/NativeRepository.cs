@@ -115,7 +115,16 @@ public sealed class NativeRepository(IOptions<ConfigServerSettings> options)
         var sources = new List<JsonObject>();
         foreach (var (file, location) in candidates)
         {
-            var documents = file.EndsWith(".properties", StringComparison.Ordinal) ? ConfigFile.ReadProperties(file) : ConfigFile.ReadYaml(file);
+            IReadOnlyList<JsonObject> documents;
+            try
+            {
+                documents = file.EndsWith(".properties", StringComparison.Ordinal) ? ConfigFile.ReadProperties(file) : ConfigFile.ReadYaml(file);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigFileException(file, null, null, exception.Message);
+            }
+
             for (var index = 0; index < documents.Count; index++)
             {
                 var document = documents[index];
