@@ -91,16 +91,9 @@ public sealed class ConfigServerPeerSpecs(ConfigServerProcess server) : IClassFi
     [Fact]
     public async Task an_empty_repository_gives_no_values_and_no_error()
     {
-        var empty = Path.Combine(Path.GetTempPath(), "shop-config-empty-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(empty);
-        var emptyServer = new ConfigServerProcess(new Dictionary<string, string?>
-        {
-            ["spring__cloud__config__server__native__searchLocations"] = "file:" + empty,
-        });
+        var emptyServer = await ConfigServerProcess.StartWithEmptyRepositoryAsync();
         try
         {
-            await emptyServer.InitializeAsync();
-
             var plain = await LoadAsync(CloudConfigClient, "orders", ["default"], endpoint: emptyServer.UrlWithCredentials);
             var wrapped = await LoadAsync(SpringCloudConfig, "orders", ["default"], endpoint: emptyServer.UrlWithCredentials);
 
@@ -112,7 +105,6 @@ public sealed class ConfigServerPeerSpecs(ConfigServerProcess server) : IClassFi
         finally
         {
             await emptyServer.DisposeAsync();
-            Directory.Delete(empty, recursive: true);
         }
     }
 

@@ -17,6 +17,8 @@ public sealed class ConfigServerProcess : IAsyncLifetime
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
+    private readonly bool _emptyRepository;
+
     private Process _process = null!;
 
     public ConfigServerProcess()
@@ -25,7 +27,11 @@ public sealed class ConfigServerProcess : IAsyncLifetime
     }
 
     /// <summary>A server with more settings (its environment; null removes one), for a spec that starts its own.</summary>
-    internal ConfigServerProcess(IReadOnlyDictionary<string, string?> settings) => _settings = settings;
+    internal ConfigServerProcess(IReadOnlyDictionary<string, string?> settings, bool emptyRepository = false)
+    {
+        _settings = settings;
+        _emptyRepository = emptyRepository;
+    }
 
     public int Port { get; } = Repository.FreePort();
 
@@ -77,7 +83,12 @@ public sealed class ConfigServerProcess : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        CopyDirectory(Path.Combine(AppContext.BaseDirectory, "ConfigServer", "repo"), Repo);
+        Directory.CreateDirectory(Repo);
+        if (!_emptyRepository)
+        {
+            CopyDirectory(Path.Combine(AppContext.BaseDirectory, "ConfigServer", "repo"), Repo);
+        }
+
         var environment = new Dictionary<string, string?>
         {
             ["spring__cloud__config__server__native__searchLocations"] = "file:" + Repo,
@@ -121,6 +132,22 @@ public sealed class ConfigServerProcess : IAsyncLifetime
         environment["propertySources"]!.AsArray()
             .Select(source => source!["source"]!.AsObject())
             .FirstOrDefault(source => source.ContainsKey(key))?[key];
+
+    /// <summary>A started server whose repository has no file at all; the caller disposes it.</summary>
+    public static async Task<ConfigServerProcess> StartWithEmptyRepositoryAsync()
+    {
+        var server = new ConfigServerProcess(new Dictionary<string, string?>(), emptyRepository: true);
+        try
+        {
+            await server.InitializeAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
 
     public async Task DisposeAsync()
     {

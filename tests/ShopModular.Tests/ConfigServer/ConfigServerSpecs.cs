@@ -107,15 +107,9 @@ public sealed class ConfigServerSpecs(ConfigServerProcess server) : IClassFixtur
     [Fact]
     public async Task an_empty_repository_answers_200_with_no_property_sources()
     {
-        var empty = Path.Combine(Path.GetTempPath(), "shop-config-empty-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(empty);
-        var emptyServer = new ConfigServerProcess(new Dictionary<string, string?>
-        {
-            ["spring__cloud__config__server__native__searchLocations"] = "file:" + empty,
-        });
+        var emptyServer = await ConfigServerProcess.StartWithEmptyRepositoryAsync();
         try
         {
-            await emptyServer.InitializeAsync();
             var expected = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "ConfigServer", "golden", "empty-repo-orders-default.json")))!;
 
             var actual = await emptyServer.EnvironmentAsync("/orders/default");
@@ -125,7 +119,6 @@ public sealed class ConfigServerSpecs(ConfigServerProcess server) : IClassFixtur
         finally
         {
             await emptyServer.DisposeAsync();
-            Directory.Delete(empty, recursive: true);
         }
     }
 
