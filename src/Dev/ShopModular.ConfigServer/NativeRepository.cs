@@ -78,7 +78,8 @@ public sealed class NativeRepository(IOptions<ConfigServerSettings> options)
         var labels = label.Split(',').Reverse().ToList();
         if (settings.AddLabelLocations)
         {
-            foreach (var location in configured.Select(Location.Of).ToList())
+            // As the genuine repository: not for a location with placeholders, which places its labels itself.
+            foreach (var location in configured.Where(location => !location.Contains('{', StringComparison.Ordinal)).Select(Location.Of))
             {
                 foreach (var each in labels)
                 {
