@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace ShopModular.ConfigServer;
@@ -28,14 +29,20 @@ public static partial class ConfigFile
     public static IReadOnlyList<JsonObject> ReadYaml(string path)
     {
         var stream = new YamlStream();
+        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var parser = new PositionTrackingParser(new Parser(reader));
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            stream.Load(reader);
+            stream.Load(parser);
         }
         catch (YamlException exception)
         {
-            throw new ConfigFileException(path, exception.Start.Line, exception.Start.Column, Innermost(exception).Message);
+            throw new ConfigFileException(path, exception.Start.Line, exception.Start.Column, Problem(Innermost(exception).Message));
+        }
+        catch (InvalidOperationException exception)
+        {
+            // YamlDotNet's scanner gives up on some broken input without a position: the last place it read fine.
+            throw new ConfigFileException(path, parser.LastGood.Line, parser.LastGood.Column, "The file is not valid YAML after this point: " + exception.Message);
         }
 
         var documents = new List<JsonObject>();
@@ -380,8 +387,32 @@ public static partial class ConfigFile
         return (all.TrimEnd('0') is { Length: > 0 } trimmed ? trimmed : "0", exponent);
     }
 
+    /// <summary>The problem without YamlDotNet's own position prefix ("(Line: 3, Col: 5, Idx: 20) - (...): "), which we say our way.</summary>
+    private static string Problem(string message) => PositionPrefix().Replace(message, string.Empty);
+
     private static Exception Innermost(Exception exception) =>
         exception.InnerException is YamlException inner ? Innermost(inner) : exception;
+
+    [GeneratedRegex(@"^(\(Line: \d+, Col: \d+, Idx: \d+\)( - )?)+: ")]
+    private static partial Regex PositionPrefix();
+
+    /// <summary>A parser that remembers where the last event it produced began.</summary>
+    private sealed class PositionTrackingParser(IParser inner) : IParser
+    {
+        public Mark LastGood { get; private set; } = Mark.Empty;
+
+        public ParsingEvent Current => inner.Current!;
+
+        public bool MoveNext()
+        {
+            if (inner.Current is not null)
+            {
+                LastGood = inner.Current.Start;
+            }
+
+            return inner.MoveNext();
+        }
+    }
 
     // SnakeYAML's resolver (YAML 1.1), as Spring Boot's loader uses it (without timestamps, which stay strings).
     [GeneratedRegex("^(?:~|null|Null|NULL)$")]

@@ -27,6 +27,13 @@ public static class ConfigServerProgram
         }
 
         var app = builder.Build();
+        if (!string.IsNullOrEmpty(app.Configuration["eureka:instance:metadataMap:password"]))
+        {
+            // Steeltoe's discovery-first clients take credentials from there, but so can anyone who reads the registry.
+            app.Logger.LogWarning("eureka:instance:metadataMap:password is set: the config server's password is readable by whoever can read the registry; "
+                + "prefer giving clients spring:cloud:config:username and password, or set Registry:ReadsNeedCredentials");
+        }
+
         app.UseConfigServerAccess(user);
         app.MapGet(EnvironmentEndpoints.HealthPath, () => Results.Json(new { status = "UP" }));
         app.MapEnvironment(settings.Prefix);

@@ -78,7 +78,8 @@ public sealed class NativeRepository(IOptions<ConfigServerSettings> options)
         var labels = label.Split(',').Reverse().ToList();
         if (settings.AddLabelLocations)
         {
-            foreach (var location in configured.Select(Location.Of).ToList())
+            // As the genuine repository: not for a location with placeholders, which places its labels itself.
+            foreach (var location in configured.Where(location => !location.Contains('{', StringComparison.Ordinal)).Select(Location.Of))
             {
                 foreach (var each in labels)
                 {
@@ -115,7 +116,16 @@ public sealed class NativeRepository(IOptions<ConfigServerSettings> options)
         var sources = new List<JsonObject>();
         foreach (var (file, location) in candidates)
         {
-            var documents = file.EndsWith(".properties", StringComparison.Ordinal) ? ConfigFile.ReadProperties(file) : ConfigFile.ReadYaml(file);
+            IReadOnlyList<JsonObject> documents;
+            try
+            {
+                documents = file.EndsWith(".properties", StringComparison.Ordinal) ? ConfigFile.ReadProperties(file) : ConfigFile.ReadYaml(file);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigFileException(file, null, null, exception.Message);
+            }
+
             for (var index = 0; index < documents.Count; index++)
             {
                 var document = documents[index];
