@@ -30,6 +30,22 @@ public class SplitProcesses : IAsyncLifetime
     /// <summary>Where the development registry listens, which every module process registers with.</summary>
     public int RegistryPort { get; } = Repository.FreePort();
 
+    /// <summary>Where the development config server listens, which every process of the topology reads its settings from.</summary>
+    public int ConfigServerPort { get; } = Repository.FreePort();
+
+    /// <summary>
+    /// The config server's address with its credentials (<c>spring:cloud:config:uri</c>), as the script gives it to each
+    /// process it starts.
+    /// </summary>
+    public string ConfigServerUri =>
+        $"http://shop:{Uri.EscapeDataString(Secret("config-shop"))}@127.0.0.1:{ConfigServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// A folder of this topology's config server after deploy/config/ (<c>SHOP_CONFIG_OVERRIDES</c>), whose files win
+    /// over deploy/config/'s: the specs' own settings, and a place to change one live.
+    /// </summary>
+    public string ConfigOverrides => Path.Combine(StateDirectory, "config-overrides");
+
     /// <summary>The gateway: the whole public API on one port, as clients use the split topology.</summary>
     public int GatewayPort { get; } = Repository.FreePort();
 
@@ -76,15 +92,14 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_CONTENTROOT"] = host;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        // As the script starts one: identity, port and secrets; the rest from the config server.
         start.Environment["Shop__Modules"] = module;
-        start.Environment["Shop__Database__MigrateOnStartup"] = "false";
+        start.Environment["spring__cloud__config__uri"] = ConfigServerUri;
+        start.Environment["spring__cloud__config__failFast"] = "true";
         start.Environment[$"ConnectionStrings__{module}"] = ConnectionStringOf(module);
         start.Environment["ConnectionStrings__RabbitMq"] = BrokerUriOf(module);
         var (user, password) = RegistryCredentials();
         start.Environment["eureka__client__serviceUrl__defaultZone"] = $"http://{user}:{password}@127.0.0.1:{RegistryPort.ToString(invariant)}/eureka/";
-        start.Environment["eureka__instance__hostName"] = "127.0.0.1";
-        start.Environment["eureka__instance__leaseRenewalIntervalInSeconds"] = "5";
-        start.Environment["eureka__instance__leaseExpirationDurationInSeconds"] = "15";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // The script's token keys for this state folder: the private one for Users only.
         start.Environment["Shop__Jwt__PublicKey"] = File.ReadAllText(TokenKeyPath("public.pem"));
@@ -184,6 +199,10 @@ public class SplitProcesses : IAsyncLifetime
             _ports[module] = Repository.FreePort();
         }
 
+        // The specs poll through the gateway from one address; its rate limit has specs of its own (GatewaySpecs).
+        Directory.CreateDirectory(ConfigOverrides);
+        await File.WriteAllTextAsync(Path.Combine(ConfigOverrides, "gateway.yml"), "gateway:\n  rateLimitPermits: 1000000\n");
+
         var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root(), "shop"), "run", "--split", "--no-build"])
         {
             RedirectStandardOutput = true,
@@ -194,12 +213,12 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment["SHOP_PG_PORT"] = _postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_RABBITMQ_PORT"] = _brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_CONFIG_PORT"] = ConfigServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_CONFIG_OVERRIDES"] = ConfigOverrides;
         start.Environment["SHOP_PORT"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_PRODUCTS_PORT"] = _ports[ProductsModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["SHOP_USERS_PORT"] = _ports[UsersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        // The specs poll through the gateway from one address; its rate limit has specs of its own (GatewaySpecs).
-        start.Environment["Gateway__RateLimitPermits"] = "1000000";
         start.Environment["Shop__Admin__Password"] = ShopHost.AdminPassword;
         start.Environment["Shop__Admin__Email"] = ShopHost.AdminEmail;
         _shop = Process.Start(start)!;

@@ -16,6 +16,8 @@ namespace ShopModular.Tests.Split;
 public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<SplitProcesses>
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
+    // The script has every process poll its config server every 5 s.
+    private static readonly TimeSpan ConfigChangeTimeout = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task a_saga_runs_across_the_three_processes()
@@ -63,7 +65,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
-    public async Task every_module_process_and_the_gateway_register_themselves_in_the_registry()
+    public async Task every_module_process_the_gateway_and_the_config_server_register_themselves_in_the_registry()
     {
         using var registry = processes.Registry();
         var deadline = DateTime.UtcNow + SettleTimeout;
@@ -72,15 +74,15 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         {
             var apps = JsonNode.Parse(await registry.GetStringAsync("/eureka/apps"))!["applications"]!["application"]!.AsArray();
             registered = [.. apps.Select(app => app!["name"]!.GetValue<string>()).Order()];
-            if (registered.Length < 4)
+            if (registered.Length < 5)
             {
                 Assert.True(DateTime.UtcNow < deadline, $"Registered so far: {string.Join(", ", registered)}");
                 await Task.Delay(200);
             }
         }
-        while (registered.Length < 4);
+        while (registered.Length < 5);
 
-        Assert.Equal(["GATEWAY", "ORDERS", "PRODUCTS", "USERS"], registered);
+        Assert.Equal(["CONFIGSERVER", "GATEWAY", "ORDERS", "PRODUCTS", "USERS"], registered);
     }
 
     [Fact]
@@ -326,6 +328,62 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
     }
 
     [Fact]
+    public async Task a_change_in_the_configuration_repository_reaches_the_running_users_process_and_the_gateway_without_a_restart()
+    {
+        var shop = await ShopClient.SignInAsync(processes);
+        var users = processes.ProcessIdOf(UsersModule.Name);
+        var initialPoints = Path.Combine(processes.ConfigOverrides, "users.yml");
+        var rateLimit = Path.Combine(processes.ConfigOverrides, "gateway.yml");
+        var unlimited = await File.ReadAllTextAsync(rateLimit);
+        using var gateway = processes.Gateway();
+        try
+        {
+            await File.WriteAllTextAsync(initialPoints, "shop:\n  users:\n    initialPoints: 777\n");
+            await Eventually.UntilAsync(
+                async () => await shop.PointsAsync(await shop.RegisterAsync()) == 777,
+                ConfigChangeTimeout,
+                () => "New users do not start with the changed initial points.");
+
+            await File.WriteAllTextAsync(rateLimit, "gateway:\n  rateLimitPermits: 3\n");
+            await Eventually.UntilAsync(
+                async () => await StatusOfAsync(gateway, "/api/products") == System.Net.HttpStatusCode.TooManyRequests,
+                ConfigChangeTimeout,
+                () => "The gateway does not limit requests to the changed rate.");
+        }
+        finally
+        {
+            File.Delete(initialPoints);
+            await File.WriteAllTextAsync(rateLimit, unlimited);
+        }
+
+        await Eventually.UntilAsync(
+            async () => await StatusOfAsync(gateway, "/api/products") == System.Net.HttpStatusCode.OK,
+            ConfigChangeTimeout,
+            () => "The gateway still limits requests after the change was undone.");
+        await Eventually.UntilAsync(
+            async () => await shop.PointsAsync(await shop.RegisterAsync()) == ShopHost.InitialPoints,
+            ConfigChangeTimeout,
+            () => "New users do not start with deploy/config's initial points again.");
+        Assert.Equal(users, processes.ProcessIdOf(UsersModule.Name));
+    }
+
+    [Fact]
+    public void each_module_process_is_started_with_its_config_server_and_none_with_a_setting_of_deploy_config()
+    {
+        var repository = DeployConfig.RepositoryKeys();
+        foreach (var module in new[] { OrdersModule.Name, ProductsModule.Name, UsersModule.Name })
+        {
+            var environment = File.ReadAllText($"/proc/{processes.ProcessIdOf(module).ToString(System.Globalization.CultureInfo.InvariantCulture)}/environ")
+                .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+                .Select(variable => DeployConfig.ConfigurationKey(variable.Split('=', 2)[0]))
+                .ToHashSet(StringComparer.Ordinal);
+
+            Assert.Contains("spring:cloud:config:uri", environment);
+            Assert.Empty(environment.Intersect(repository));
+        }
+    }
+
+    [Fact]
     public async Task only_the_users_process_is_given_the_private_key_and_the_development_key_signs_no_valid_token()
     {
         var users = EnvironmentOf(processes.ProcessIdOf(UsersModule.Name));
@@ -359,4 +417,10 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
             .Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Select(entry => entry.Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair.Length == 2 ? pair[1] : string.Empty, StringComparer.Ordinal);
+
+    private static async Task<System.Net.HttpStatusCode> StatusOfAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        return response.StatusCode;
+    }
 }

@@ -160,6 +160,11 @@ public static class ShopMessagingExtensions
             // the inbox knows each message by its id and every handler is idempotent.
             options.Durability.OutboxStaleTime = StaleEnvelopeTime;
             options.Durability.InboxStaleTime = StaleEnvelopeTime;
+            // Balanced: a killed process's stored envelopes wait until the others see it dead (its heartbeats stale,
+            // twice) and release them. Wolverine's defaults (every 10 s, stale after a minute) left the orders in flight
+            // at a kill Pending for one to two minutes; these find a dead process in about half a minute.
+            options.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(5);
+            options.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(20);
 
             // Two deliveries or two handlers raced for one row or business key: the loser rolled back,
             // and a prompt retry finds the winner's work and does nothing twice.
