@@ -87,7 +87,7 @@ public sealed class ConfigClientHostSpecs(ConfigServerProcess server) : IClassFi
 
     private void UseConfigServer(IWebHostBuilder builder)
     {
-        builder.UseSetting("spring:cloud:config:uri", server.UriWithCredentials);
+        builder.UseSetting("spring:cloud:config:uri", server.UrlWithCredentials);
         builder.UseSetting("spring:cloud:config:pollingInterval", PollingInterval);
     }
 
