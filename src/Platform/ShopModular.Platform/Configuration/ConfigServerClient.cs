@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using ShopModular.Platform.Security;
 
 namespace ShopModular.Platform.Configuration;
 
@@ -323,18 +323,15 @@ internal sealed record ConfigServerAddress(Uri Url, string? BasicCredentials)
     /// <summary>The server at <paramref name="uri"/>; <paramref name="userName"/> and <paramref name="password"/>, when given, win over its userinfo.</summary>
     public static ConfigServerAddress From(Uri uri, string? userName, string? password)
     {
-        var separator = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        var infoUser = uri.UserInfo.Length == 0 ? null : Uri.UnescapeDataString(separator < 0 ? uri.UserInfo : uri.UserInfo[..separator]);
-        var infoPassword = separator < 0 ? null : Uri.UnescapeDataString(uri.UserInfo[(separator + 1)..]);
-        var url = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
-        return new ConfigServerAddress(url, Basic(
+        var (infoUser, infoPassword) = BasicAuthentication.FromUserInfo(uri);
+        return new ConfigServerAddress(BasicAuthentication.WithoutUserInfo(uri), Basic(
             string.IsNullOrEmpty(userName) ? infoUser : userName,
             string.IsNullOrEmpty(password) ? infoPassword : password));
     }
 
     /// <summary>The Basic header value, when there is a password (Steeltoe sends none without one).</summary>
     public static string? Basic(string? userName, string? password) =>
-        string.IsNullOrEmpty(password) ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes($"{userName}:{password}"));
+        string.IsNullOrEmpty(password) ? null : BasicAuthentication.HeaderParameter(userName, password);
 
     /// <summary>The URL only: credentials stay out of messages.</summary>
     public override string ToString() => Url.ToString();
