@@ -12,8 +12,6 @@ namespace ShopModular.Tests.Infrastructure;
 /// </summary>
 public class ConfigServerProcess : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-
     private readonly Dictionary<string, string?> _settings;
 
     /// <summary>The folder whose files the repository starts with; null: it starts empty.</summary>
@@ -92,14 +90,7 @@ public class ConfigServerProcess : IAsyncLifetime
     /// </summary>
     public static Process Start(int port, IReadOnlyDictionary<string, string?> settings, ConcurrentQueue<string> output)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ShopModular.ConfigServer.dll")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var start = DevServerProcess.StartInfo("ShopModular.ConfigServer", port, "Production");
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
@@ -154,11 +145,7 @@ public class ConfigServerProcess : IAsyncLifetime
         _process = Start(Port, environment, Output);
         Client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
         Client.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader(UserName, Password);
-        await Eventually.UntilAsync(
-            async () => _process.HasExited || await Eventually.AnswersAsync(Client, "/actuator/health"),
-            StartTimeout,
-            () => "The config server did not start.");
-        Assert.False(_process.HasExited, "The config server exited at start-up: " + string.Join('\n', Output));
+        await DevServerProcess.WaitUntilAnswersAsync(_process, Client, "/actuator/health", "config server", () => string.Join('\n', Output));
     }
 
     /// <summary>The Environment document for a path such as <c>/orders/Development</c>, which must answer 200.</summary>
