@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration.Memory;
+using ShopModular.Platform.Configuration;
 using ShopModular.Platform.Discovery;
 
 namespace ShopModular.ConfigServer;
@@ -11,7 +12,7 @@ namespace ShopModular.ConfigServer;
 public static class ConfigServerProgram
 {
     /// <summary>The application name it registers in Eureka under, which discovery-first clients look for.</summary>
-    public const string ServiceId = "configserver";
+    public const string ServiceId = ConfigServerDiscoverySettings.DefaultServiceId;
 
     public static async Task Main(string[] args)
     {

@@ -32,7 +32,7 @@ public static class EnvironmentEndpoints
         {
             ["timestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture),
             ["status"] = status,
-            ["error"] = ReasonPhrases(status),
+            ["error"] = ReasonPhrase(status),
         };
         if (message is not null)
         {
@@ -91,5 +91,5 @@ public static class EnvironmentEndpoints
             || profile.Any(character => !char.IsLetterOrDigit(character) && "-_.+@".IndexOf(character, StringComparison.Ordinal) < 0)
             || IsInvalidLocation(profile));
 
-    private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 }

@@ -92,21 +92,11 @@ public sealed class RegisteredConfigServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Registry.InitializeAsync();
-        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        Server = ConfigServerProcess.With(new()
-        {
-            ["spring__cloud__config__server__prefix"] = "/config",
-            ["eureka__client__enabled"] = "true",
-            ["eureka__client__serviceUrl__defaultZone"] = Registry.ServiceUrl,
-            ["eureka__instance__hostName"] = "127.0.0.1",
-            ["eureka__instance__ipAddress"] = "127.0.0.1",
-        });
+        Server = ConfigServerProcess.RegisteredIn(Registry);
         // The credentials it requires are the ones it publishes for discovery-first clients.
         Server.PublishCredentialsInMetadata();
         await Server.InitializeAsync();
-        using var registry = Registry.AnonymousClient();
-        registry.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader(Registry.UserName, Registry.Password);
-        await Eventually.UntilAsync(() => Eventually.AnswersAsync(registry, "/eureka/apps/CONFIGSERVER"), TimeSpan.FromSeconds(30),
+        await Eventually.UntilAsync(() => Eventually.AnswersAsync(Registry.Client, "/eureka/apps/CONFIGSERVER"), TimeSpan.FromSeconds(30),
             () => "The config server did not register.");
     }
 

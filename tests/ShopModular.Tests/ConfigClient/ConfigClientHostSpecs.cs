@@ -52,6 +52,10 @@ public sealed class ConfigClientHostSpecs(ConfigServerProcess server) : IClassFi
 
         server.Write("gateway.yml", "Gateway:\n  RateLimitPermits: 5\n");
         await SeesAsync(gateway, "Gateway:RateLimitPermits", "5");
+        // The options follow the configuration's change token a moment after the configuration holds the value.
+        await Eventually.UntilAsync(
+            () => Task.FromResult(gateway.Services.GetRequiredService<IOptionsMonitor<GatewaySettings>>().CurrentValue.RateLimitPermits == 5), Timeout,
+            () => "The gateway's options did not take the new limit.");
 
         // A new limit starts a new count.
         var raised = await StatusesAsync(gateway, 6);
@@ -87,7 +91,7 @@ public sealed class ConfigClientHostSpecs(ConfigServerProcess server) : IClassFi
 
     private void UseConfigServer(IWebHostBuilder builder)
     {
-        builder.UseSetting("spring:cloud:config:uri", server.UriWithCredentials);
+        builder.UseSetting("spring:cloud:config:uri", server.UrlWithCredentials);
         builder.UseSetting("spring:cloud:config:pollingInterval", PollingInterval);
     }
 

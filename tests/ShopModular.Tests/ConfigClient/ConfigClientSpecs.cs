@@ -64,7 +64,7 @@ public sealed class ConfigClientSpecs(ConfigServerProcess server) : IClassFixtur
         server.Write("failover.yml", "shop:\n  served: by-the-second\n");
         var nobody = $"http://127.0.0.1:{Repository.FreePort()}";
 
-        var configuration = Load("failover", new() { ["spring:cloud:config:uri"] = $"{nobody},{server.UriWithCredentials}" });
+        var configuration = Load("failover", new() { ["spring:cloud:config:uri"] = $"{nobody},{server.UrlWithCredentials}" });
 
         Assert.Equal("by-the-second", configuration["shop:served"]);
     }
@@ -91,12 +91,12 @@ public sealed class ConfigClientSpecs(ConfigServerProcess server) : IClassFixtur
     {
         var error = Assert.Throws<ConfigServerException>(() => Load("credentials", new()
         {
-            ["spring:cloud:config:uri"] = server.Uri,
+            ["spring:cloud:config:uri"] = server.BaseUrl,
             ["spring:cloud:config:username"] = server.UserName,
             ["spring:cloud:config:password"] = "not-the-password",
         }));
 
-        Assert.Contains(server.Uri, error.Message, StringComparison.Ordinal);
+        Assert.Contains(server.BaseUrl, error.Message, StringComparison.Ordinal);
         Assert.Contains("401", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("not-the-password", error.Message, StringComparison.Ordinal);
     }
@@ -250,7 +250,7 @@ public sealed class ConfigClientSpecs(ConfigServerProcess server) : IClassFixtur
     {
         var settings = new Dictionary<string, string?>
         {
-            ["spring:cloud:config:uri"] = server.UriWithCredentials,
+            ["spring:cloud:config:uri"] = server.UrlWithCredentials,
             ["spring:cloud:config:name"] = name,
         };
         foreach (var (key, value) in local)

@@ -10,15 +10,15 @@ namespace ShopModular.Tests.ConfigServer;
 /// here with a message that names the file and line), while every other application is still served.
 /// Each spec edits its own files of this class's copy of the repository.
 /// </summary>
-public sealed class ConfigServerFileSpecs(ConfigServerProcess server) : IClassFixture<ConfigServerProcess>
+public sealed class ConfigServerFileSpecs(SpecRepositoryConfigServer server) : IClassFixture<SpecRepositoryConfigServer>
 {
     [Fact]
     public async Task an_edit_is_served_at_once()
     {
-        await server.WriteAsync("gateway.yml", "shop:\n  rate-limit: 100\n");
+        server.Write("gateway.yml", "shop:\n  rate-limit: 100\n");
         var before = await server.EnvironmentAsync("/gateway/default");
 
-        await server.WriteAsync("gateway.yml", "shop:\n  rate-limit: 7\n");
+        server.Write("gateway.yml", "shop:\n  rate-limit: 7\n");
         var after = await server.EnvironmentAsync("/gateway/default");
 
         Assert.Equal(100, ConfigServerProcess.Resolve(before, "shop.rate-limit")!.GetValue<int>());
@@ -28,8 +28,8 @@ public sealed class ConfigServerFileSpecs(ConfigServerProcess server) : IClassFi
     [Fact]
     public async Task a_broken_yaml_file_fails_its_applications_names_the_file_and_line_and_spares_the_others()
     {
-        await server.WriteAsync("broken.yml", "shop:\n  greeting: fine\n  limits:\n    rate: 5\n  other: a: b\n");
-        var file = Path.Combine(server.Repo, "broken.yml");
+        server.Write("broken.yml", "shop:\n  greeting: fine\n  limits:\n    rate: 5\n  other: a: b\n");
+        var file = Path.Combine(server.RepositoryFolder, "broken.yml");
 
         using var broken = await server.Client.GetAsync("/broken/default");
         var others = await server.EnvironmentAsync("/orders/default");
@@ -51,9 +51,9 @@ public sealed class ConfigServerFileSpecs(ConfigServerProcess server) : IClassFi
     [Fact]
     public async Task a_broken_profile_file_fails_only_that_profile()
     {
-        await server.WriteAsync("billing.yml", "shop:\n  greeting: billing\n");
+        server.Write("billing.yml", "shop:\n  greeting: billing\n");
         // Input that YamlDotNet's scanner gives up on without saying where: the place it last read fine is named.
-        await server.WriteAsync("billing-eu.yml", "shop:\n  greeting: fine\n  limits: [1, 2\n  other: x\n");
+        server.Write("billing-eu.yml", "shop:\n  greeting: fine\n  limits: [1, 2\n  other: x\n");
 
         using var eu = await server.Client.GetAsync("/billing/eu");
         var plain = await server.EnvironmentAsync("/billing/default");
@@ -68,11 +68,11 @@ public sealed class ConfigServerFileSpecs(ConfigServerProcess server) : IClassFi
     [InlineData("legacy-profiles.yml", "shop:\n  greeting: one\n---\nspring:\n  profiles: Development\nshop:\n  greeting: two\n")]
     public async Task a_file_spring_boot_refuses_is_a_500_that_names_it(string file, string content)
     {
-        await server.WriteAsync(file, content);
+        server.Write(file, content);
 
         using var response = await server.Client.GetAsync($"/{Path.GetFileNameWithoutExtension(file)}/default");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Contains(Path.Combine(server.Repo, file), JsonNode.Parse(await response.Content.ReadAsStringAsync())!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(server.RepositoryFolder, file), JsonNode.Parse(await response.Content.ReadAsStringAsync())!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

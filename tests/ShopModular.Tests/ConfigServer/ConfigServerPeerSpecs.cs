@@ -10,7 +10,7 @@ namespace ShopModular.Tests.ConfigServer;
 /// credentials as the endpoint's userinfo, and see the values, precedence, lists, labels and errors that the golden
 /// documents say. The server runs as a real process; the peers are installed by <c>./shop test</c>.
 /// </summary>
-public sealed class ConfigServerPeerSpecs(ConfigServerProcess server) : IClassFixture<ConfigServerProcess>
+public sealed class ConfigServerPeerSpecs(SpecRepositoryConfigServer server) : IClassFixture<SpecRepositoryConfigServer>
 {
     private const string CloudConfigClient = "cloud-config-client";
 

@@ -13,14 +13,7 @@ public sealed class ConfigServerRegistrationSpecs(RegistryProcess registry) : IC
     [Fact]
     public async Task registers_as_configserver_with_its_path_and_health_page()
     {
-        var server = new ConfigServerProcess(new Dictionary<string, string?>
-        {
-            ["spring__cloud__config__server__prefix"] = "/config",
-            ["eureka__client__enabled"] = "true",
-            ["eureka__client__serviceUrl__defaultZone"] = registry.ServiceUrl,
-            ["eureka__instance__hostName"] = "127.0.0.1",
-            ["eureka__instance__ipAddress"] = "127.0.0.1",
-        });
+        var server = ConfigServerProcess.RegisteredIn(registry, copyOf: SpecRepositoryConfigServer.SpecRepository);
         try
         {
             await server.InitializeAsync();

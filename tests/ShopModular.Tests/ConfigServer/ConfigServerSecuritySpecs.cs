@@ -9,7 +9,7 @@ namespace ShopModular.Tests.ConfigServer;
 /// Outside Development the configuration (which holds the topology's secrets) is served only to its clients: HTTP
 /// Basic as Spring Security answers it on the genuine server, and no start at all without credentials.
 /// </summary>
-public sealed class ConfigServerSecuritySpecs(ConfigServerProcess server) : IClassFixture<ConfigServerProcess>
+public sealed class ConfigServerSecuritySpecs(SpecRepositoryConfigServer server) : IClassFixture<SpecRepositoryConfigServer>
 {
     public static TheoryData<string?> WrongCredentials => new() { (string?)null, "shop:a-guess", "someone:" };
 
@@ -21,7 +21,7 @@ public sealed class ConfigServerSecuritySpecs(ConfigServerProcess server) : ICla
         if (userAndPassword is not null)
         {
             var parts = userAndPassword.Split(':');
-            client.DefaultRequestHeaders.Authorization = ConfigServerProcess.BasicHeader(parts[0], parts[1]);
+            client.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader(parts[0], parts[1]);
         }
 
         using var response = await client.GetAsync("/orders/default");
@@ -62,7 +62,7 @@ public sealed class ConfigServerSecuritySpecs(ConfigServerProcess server) : ICla
         using var process = ConfigServerProcess.Start(port, new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["spring__cloud__config__server__native__searchLocations"] = Path.Combine(AppContext.BaseDirectory, "ConfigServer", "repo"),
+            ["spring__cloud__config__server__native__searchLocations"] = SpecRepositoryConfigServer.SpecRepository,
         }, output);
         try
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.ConfigServer;
 
@@ -8,7 +9,7 @@ namespace ShopModular.Tests.ConfigServer;
 /// (protocol notes, 3.1): the Environment documents of <c>golden/</c>, written from the genuine server's source
 /// (NativeEnvironmentRepository over Spring Boot's config data loading) for the files of <c>repo/</c>.
 /// </summary>
-public sealed class ConfigServerSpecs(ConfigServerProcess server) : IClassFixture<ConfigServerProcess>
+public sealed class ConfigServerSpecs(SpecRepositoryConfigServer server) : IClassFixture<SpecRepositoryConfigServer>
 {
     public static TheoryData<string, string> GoldenRequests => new()
     {
@@ -33,7 +34,7 @@ public sealed class ConfigServerSpecs(ConfigServerProcess server) : IClassFixtur
     public async Task answers_with_the_golden_environment_document(string path, string golden)
     {
         var expected = JsonNode.Parse((await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "ConfigServer", "golden", golden)))
-            .Replace("{repo}", server.Repo, StringComparison.Ordinal))!;
+            .Replace("{repo}", server.RepositoryFolder, StringComparison.Ordinal))!;
 
         var actual = await server.EnvironmentAsync(path);
 

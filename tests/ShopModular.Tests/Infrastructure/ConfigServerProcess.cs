@@ -1,35 +1,110 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
 
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
-/// Our development config server as a real process on a free loopback port, serving a configuration repository in a
-/// temporary folder that the spec writes (<see cref="Write"/>; the server reads the files on every request), with a
-/// fresh pair of credentials. Optionally registered in a registry, for discovery-first.
+/// Our development config server as a real process on a free loopback port, outside Development (so with a fresh pair
+/// of credentials), serving a repository in a temporary folder of its own: empty, for specs that write their files
+/// (<see cref="Write"/>; the server reads the files on every request), or a copy of a folder of the specs
+/// (<see cref="SpecRepositoryConfigServer"/>). What the process logs is kept in <see cref="Output"/>.
 /// </summary>
-public sealed class ConfigServerProcess : IAsyncLifetime
+public class ConfigServerProcess : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly Dictionary<string, string?> _settings;
 
-    private readonly Dictionary<string, string> _settings;
+    /// <summary>The folder whose files the repository starts with; null: it starts empty.</summary>
+    private readonly string? _copyOf;
+
     private Process _process = null!;
 
     public ConfigServerProcess()
-        : this([])
+        : this(copyOf: null, new Dictionary<string, string?>())
     {
     }
 
-    private ConfigServerProcess(Dictionary<string, string> settings) => _settings = settings;
-
-    /// <summary>A server with more settings of its process, as environment variables (<c>spring__cloud__config__server__prefix</c>).</summary>
-    public static ConfigServerProcess With(Dictionary<string, string> settings) => new(settings);
+    /// <param name="copyOf">The folder whose files the repository starts with; null: it starts empty.</param>
+    /// <param name="settings">More settings of the process (its environment; null removes one).</param>
+    protected ConfigServerProcess(string? copyOf, IReadOnlyDictionary<string, string?> settings)
+    {
+        _copyOf = copyOf;
+        _settings = new Dictionary<string, string?>(settings);
+    }
 
     public int Port { get; } = Repository.FreePort();
 
     public string UserName { get; } = "shop";
 
     public string Password { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>The absolute path of the folder the server serves, without a trailing slash.</summary>
+    public string RepositoryFolder { get; } = Path.Combine(Path.GetTempPath(), "shop-config-repo-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The server's address, without credentials.</summary>
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+    /// <summary>The address with the credentials as userinfo, as a client's <c>spring:cloud:config:uri</c> carries them.</summary>
+    public string UrlWithCredentials => $"http://{UserName}:{Password}@127.0.0.1:{Port}";
+
+    /// <summary>A client of the server with its credentials.</summary>
+    public HttpClient Client { get; private set; } = null!;
+
+    public ConcurrentQueue<string> Output { get; } = new();
+
+    /// <summary>
+    /// A server under <c>/config</c> that registers in <paramref name="registry"/> as <c>CONFIGSERVER</c>, as the split
+    /// topology runs it for discovery-first clients; its repository starts as a copy of <paramref name="copyOf"/>, or empty.
+    /// </summary>
+    public static ConfigServerProcess RegisteredIn(RegistryProcess registry, string? copyOf = null) => new(
+        copyOf,
+        new Dictionary<string, string?>
+        {
+            ["spring__cloud__config__server__prefix"] = "/config",
+            ["eureka__client__enabled"] = "true",
+            ["eureka__client__serviceUrl__defaultZone"] = registry.ServiceUrl,
+            ["eureka__instance__hostName"] = "127.0.0.1",
+            ["eureka__instance__ipAddress"] = "127.0.0.1",
+        });
+
+    /// <summary>A started server whose repository has no file at all; the caller disposes it.</summary>
+    public static async Task<ConfigServerProcess> StartWithEmptyRepositoryAsync()
+    {
+        var server = new ConfigServerProcess();
+        try
+        {
+            await server.InitializeAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a config server process outside Development with nothing but <paramref name="settings"/> (its
+    /// environment; null removes one), its output going to <paramref name="output"/>: for a spec that watches it refuse
+    /// to start, or starts it in Development.
+    /// </summary>
+    public static Process Start(int port, IReadOnlyDictionary<string, string?> settings, ConcurrentQueue<string> output)
+    {
+        var start = DevServerProcess.StartInfo("ShopModular.ConfigServer", port, "Production");
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start };
+        // Read in any case: a full pipe would block the server.
+        process.OutputDataReceived += (_, line) => output.Enqueue(line.Data ?? string.Empty);
+        process.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? string.Empty);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
     /// <summary>Puts its credentials in its registry metadata (<c>user</c>, <c>password</c>), where discovery-first clients read them.</summary>
     public void PublishCredentialsInMetadata()
@@ -38,19 +113,10 @@ public sealed class ConfigServerProcess : IAsyncLifetime
         _settings["eureka__instance__metadataMap__password"] = Password;
     }
 
-    /// <summary>The configuration repository the server serves.</summary>
-    public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory("shop-config-");
-
-    /// <summary>The server's address, without credentials.</summary>
-    public string Uri => $"http://127.0.0.1:{Port}";
-
-    /// <summary>The server's address with the credentials as its userinfo.</summary>
-    public string UriWithCredentials => $"http://{UserName}:{Password}@127.0.0.1:{Port}";
-
     /// <summary>Writes a file of the repository (<c>users.yml</c>, <c>v2/users.yml</c>), served from the next request on.</summary>
-    public void Write(string path, string content)
+    public void Write(string relativePath, string content)
     {
-        var file = Path.Combine(Folder.FullName, path);
+        var file = Path.Combine(RepositoryFolder, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         // Written aside and renamed, so that the server never reads half a file.
         File.WriteAllText(file + ".tmp", content);
@@ -59,55 +125,82 @@ public sealed class ConfigServerProcess : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ShopModular.ConfigServer.dll")])
+        Directory.CreateDirectory(RepositoryFolder);
+        if (_copyOf is not null)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            CopyDirectory(_copyOf, RepositoryFolder);
+        }
+
+        var environment = new Dictionary<string, string?>
+        {
+            ["spring__cloud__config__server__native__searchLocations"] = "file:" + RepositoryFolder,
+            ["SPRING__SECURITY__USER__NAME"] = UserName,
+            ["SPRING__SECURITY__USER__PASSWORD"] = Password,
         };
-        start.Environment["ASPNETCORE_URLS"] = Uri;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["spring__cloud__config__server__native__searchLocations"] = Folder.FullName;
-        start.Environment["spring__security__user__name"] = UserName;
-        start.Environment["spring__security__user__password"] = Password;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in _settings)
         {
-            start.Environment[key] = value;
+            environment[key] = value;
         }
 
-        _process = Process.Start(start)!;
-        // Nobody reads its output otherwise, and a full pipe would block the server.
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        using var client = new HttpClient { BaseAddress = new System.Uri(Uri) };
-        await Eventually.UntilAsync(
-            async () => _process.HasExited || await Eventually.AnswersAsync(client, "/actuator/health"),
-            StartTimeout,
-            () => "The config server did not start.");
-        Assert.False(_process.HasExited, "The config server exited at start-up.");
+        _process = Start(Port, environment, Output);
+        Client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        Client.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader(UserName, Password);
+        await DevServerProcess.WaitUntilAnswersAsync(_process, Client, "/actuator/health", "config server", () => string.Join('\n', Output));
     }
 
-    /// <summary>A client of the server with its credentials.</summary>
-    public HttpClient Client()
+    /// <summary>The Environment document for a path such as <c>/orders/Development</c>, which must answer 200.</summary>
+    public async Task<JsonObject> EnvironmentAsync(string path)
     {
-        var client = new HttpClient { BaseAddress = new System.Uri(Uri) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{UserName}:{Password}")));
-        return client;
+        using var response = await Client.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!.AsObject();
     }
 
-    public Task DisposeAsync()
+    /// <summary>The value a client that lets the first source win sees for <paramref name="key"/> (null: none).</summary>
+    public static JsonNode? Resolve(JsonObject environment, string key) =>
+        environment["propertySources"]!.AsArray()
+            .Select(source => source!["source"]!.AsObject())
+            .FirstOrDefault(source => source.ContainsKey(key))?[key];
+
+    public async Task DisposeAsync()
     {
-        if (!_process.HasExited)
+        Client?.Dispose();
+        if (_process is { HasExited: false })
         {
             _process.Kill();
-            _process.WaitForExit();
+            await _process.WaitForExitAsync();
         }
 
-        _process.Dispose();
-        Folder.Delete(recursive: true);
-        return Task.CompletedTask;
+        _process?.Dispose();
+        if (Directory.Exists(RepositoryFolder))
+        {
+            Directory.Delete(RepositoryFolder, recursive: true);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
+
+/// <summary>
+/// The config server's own specs' fixture: a fresh copy of their repository (<c>ConfigServer/repo</c>, the files the
+/// golden documents were written for), which a spec may add to.
+/// </summary>
+public sealed class SpecRepositoryConfigServer : ConfigServerProcess
+{
+    /// <summary>The repository of the config server's specs, as the build copies it next to the tests.</summary>
+    public static readonly string SpecRepository = Path.Combine(AppContext.BaseDirectory, "ConfigServer", "repo");
+
+    public SpecRepositoryConfigServer()
+        : base(SpecRepository, new Dictionary<string, string?>())
+    {
     }
 }

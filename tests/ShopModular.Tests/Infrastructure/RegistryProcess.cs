@@ -8,8 +8,6 @@ namespace ShopModular.Tests.Infrastructure;
 /// <summary>Our development registry as a real process on a free loopback port, as <c>./shop run --split</c> runs it.</summary>
 public sealed class RegistryProcess : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-
     private Process _process = null!;
 
     public int Port { get; } = Repository.FreePort();
@@ -40,15 +38,8 @@ public sealed class RegistryProcess : IAsyncLifetime
     /// <summary>Starts a registry process as <c>./shop run --split</c> does; without credentials only to see it refuse.</summary>
     public static Process Start(int port, string? userName, string? password, string environment = "Development")
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ShopModular.Registry.dll")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        var start = DevServerProcess.StartInfo("ShopModular.Registry", port, environment);
         start.Environment["Registry__EvictionInterval"] = "00:00:00.500";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         if (userName is not null && password is not null)
         {
             start.Environment["Registry__UserName"] = userName;
@@ -63,11 +54,7 @@ public sealed class RegistryProcess : IAsyncLifetime
         _process = Start(Port, UserName, Password);
         Client = AnonymousClient();
         Client.DefaultRequestHeaders.Authorization = BasicHeader(UserName, Password);
-        await Eventually.UntilAsync(
-            async () => _process.HasExited || await Eventually.AnswersAsync(Client, "/health"),
-            StartTimeout,
-            () => "The registry did not start.");
-        Assert.False(_process.HasExited, "The registry exited at start-up.");
+        await DevServerProcess.WaitUntilAnswersAsync(_process, Client, "/health", "registry");
     }
 
     /// <summary>

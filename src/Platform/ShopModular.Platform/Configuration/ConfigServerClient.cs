@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
@@ -315,27 +314,4 @@ public sealed class ConfigServerClient : IDisposable
         _http.Dispose();
         _discovery?.Dispose();
     }
-}
-
-/// <summary>One config server: its URL without userinfo, and the Basic credentials to send it (null: none).</summary>
-internal sealed record ConfigServerAddress(Uri Url, string? BasicCredentials)
-{
-    /// <summary>The server at <paramref name="uri"/>; <paramref name="userName"/> and <paramref name="password"/>, when given, win over its userinfo.</summary>
-    public static ConfigServerAddress From(Uri uri, string? userName, string? password)
-    {
-        var separator = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        var infoUser = uri.UserInfo.Length == 0 ? null : Uri.UnescapeDataString(separator < 0 ? uri.UserInfo : uri.UserInfo[..separator]);
-        var infoPassword = separator < 0 ? null : Uri.UnescapeDataString(uri.UserInfo[(separator + 1)..]);
-        var url = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
-        return new ConfigServerAddress(url, Basic(
-            string.IsNullOrEmpty(userName) ? infoUser : userName,
-            string.IsNullOrEmpty(password) ? infoPassword : password));
-    }
-
-    /// <summary>The Basic header value, when there is a password (Steeltoe sends none without one).</summary>
-    public static string? Basic(string? userName, string? password) =>
-        string.IsNullOrEmpty(password) ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes($"{userName}:{password}"));
-
-    /// <summary>The URL only: credentials stay out of messages.</summary>
-    public override string ToString() => Url.ToString();
 }

@@ -94,9 +94,12 @@ public sealed class ConfigServerRetrySettings
 /// <summary><c>spring:cloud:config:discovery:*</c>: find the config server in the Eureka registry (<c>eureka:client:*</c>).</summary>
 public sealed class ConfigServerDiscoverySettings
 {
+    /// <summary>The name config servers register under (Steeltoe's default), which our development config server takes.</summary>
+    public const string DefaultServiceId = "configserver";
+
     public bool Enabled { get; set; }
 
-    public string ServiceId { get; set; } = "configserver";
+    public string ServiceId { get; set; } = DefaultServiceId;
 }
 
 /// <summary><c>spring:cloud:config:health:*</c>: whether <c>/health/ready</c> includes the config server check.</summary>

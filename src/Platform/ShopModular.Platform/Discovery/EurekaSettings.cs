@@ -1,3 +1,5 @@
+using ShopModular.Platform.Security;
+
 namespace ShopModular.Platform.Discovery;
 
 /// <summary><c>eureka:client:*</c>, named as Steeltoe names them.</summary>
@@ -38,12 +40,8 @@ public sealed record EurekaServer(Uri Url, string? BasicCredentials)
             return new EurekaServer(url, null);
         }
 
-        // The userinfo is percent-encoded (a password may hold ':' or '@'); Basic wants it decoded, as user:password.
-        var separator = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        var user = Uri.UnescapeDataString(separator < 0 ? url.UserInfo : url.UserInfo[..separator]);
-        var password = separator < 0 ? string.Empty : Uri.UnescapeDataString(url.UserInfo[(separator + 1)..]);
-        var withoutUserInfo = new UriBuilder(url) { UserName = string.Empty, Password = string.Empty }.Uri;
-        return new EurekaServer(withoutUserInfo, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        var (user, password) = BasicAuthentication.FromUserInfo(url);
+        return new EurekaServer(BasicAuthentication.WithoutUserInfo(url), BasicAuthentication.HeaderParameter(user, password));
     }
 
     /// <summary>The URL only: the credentials stay out of logs.</summary>
