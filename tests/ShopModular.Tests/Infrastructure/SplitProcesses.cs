@@ -18,6 +18,7 @@ public class SplitProcesses : IAsyncLifetime
     private readonly int _postgresPort = Repository.FreePort();
     // The broker takes four consecutive ports: AMQP, management, distribution and epmd.
     private readonly int _brokerPort = Repository.FreePorts(4);
+    private readonly List<Process> _restarted = [];
     private Process? _shop;
 
     public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), $"shop-split-{Guid.NewGuid():N}"[..24]);
@@ -182,6 +183,41 @@ public class SplitProcesses : IAsyncLifetime
 
     private string DatabaseDirectory => Path.Combine(StateDirectory, "pg");
 
+    /// <summary>
+    /// Kills the config server (SIGKILL) and returns how to start it again as it ran: its command line and
+    /// environment, read from /proc before the kill.
+    /// </summary>
+    public async Task<ProcessStartInfo> KillConfigServerAsync()
+    {
+        var pid = (await SocketTable.ListenersAsync()).Single(listener => listener.Port == ConfigServerPort).Pids.Single();
+        var proc = $"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        var commandLine = (await File.ReadAllTextAsync($"{proc}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        var again = new ProcessStartInfo(commandLine[0], commandLine[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        again.Environment.Clear();
+        foreach (var variable in (await File.ReadAllTextAsync($"{proc}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (name, value) = (variable.Split('=', 2)[0], variable.Split('=', 2)[1]);
+            again.Environment[name] = value;
+        }
+
+        Process.GetProcessById(pid).Kill();
+        return again;
+    }
+
+    /// <summary>
+    /// Starts the config server again (see <see cref="KillConfigServerAsync"/>) and waits until it answers. Ours to stop:
+    /// the script no longer knows it.
+    /// </summary>
+    public async Task RestartConfigServerAsync(ProcessStartInfo start)
+    {
+        var server = Process.Start(start)!;
+        _restarted.Add(server);
+        _ = PumpAsync(server.StandardOutput, Path.Combine(StateDirectory, "split", "config-server.log"));
+        _ = PumpAsync(server.StandardError, Path.Combine(StateDirectory, "split", "config-server.log"));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ConfigServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}") };
+        await Eventually.UntilAsync(() => Eventually.AnswersAsync(client, "/actuator/health"), StartTimeout, () => "The config server did not start again.");
+    }
+
     /// <summary>The folder of the PostgreSQL server programs that run this topology's database.</summary>
     private string PostgresBin() =>
         Path.GetDirectoryName(File.ReadAllText(Path.Combine(DatabaseDirectory, "postmaster.opts")).Split(' ', 2)[0])!;
@@ -244,6 +280,12 @@ public class SplitProcesses : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var server in _restarted.Where(server => !server.HasExited))
+        {
+            server.Kill();
+            await server.WaitForExitAsync();
+        }
+
         if (_shop is { HasExited: false })
         {
             // SIGTERM, not SIGINT: under nohup or in a background job (./shop test &) SIGINT is ignored, and the whole

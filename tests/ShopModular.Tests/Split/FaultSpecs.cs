@@ -20,6 +20,8 @@ public enum Fault
     BrokerRestarted,
     /// <summary>PostgreSQL stopped (fast shutdown: every connection cut) and started again a few seconds later.</summary>
     DatabaseRestarted,
+    /// <summary>SIGKILL of the config server, started again a few seconds later: the processes keep the settings they have.</summary>
+    ConfigServerKilled,
 }
 
 /// <summary>
@@ -46,6 +48,7 @@ public sealed class FaultSpecs(SplitProcesses processes, ITestOutputHelper outpu
     [InlineData(Fault.UsersProcessKilled)]
     [InlineData(Fault.BrokerRestarted)]
     [InlineData(Fault.DatabaseRestarted)]
+    [InlineData(Fault.ConfigServerKilled)]
     public async Task every_accepted_order_ends_once_with_stock_and_points_conserved_and_requests_fail_only_during_the_fault(Fault fault)
     {
         var shop = await ShopClient.SignInAsync(processes);
@@ -182,6 +185,10 @@ public sealed class FaultSpecs(SplitProcesses processes, ITestOutputHelper outpu
             case Fault.DatabaseRestarted:
                 await processes.StopDatabaseAsync();
                 await StayAwayAsync(processes.StartDatabaseAsync);
+                break;
+            case Fault.ConfigServerKilled:
+                var again = await processes.KillConfigServerAsync();
+                await StayAwayAsync(() => processes.RestartConfigServerAsync(again));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
