@@ -24,6 +24,7 @@ public static class GatewayProgram
         var builder = WebApplication.CreateBuilder(args);
         // First: every setting below may come from the config server.
         builder.AddShopConfigServer(AppName);
+        builder.AddShopTelemetry(AppName);
         PrometheusDefaults.PublishOnlyWolverineMeters();
         builder.Services.AddLiveOptions<GatewaySettings>(builder.Configuration.GetSection(GatewaySettings.Section))
             .Validate(gateway => gateway.RateLimitPermits >= 1 && gateway.RateLimitWindow > TimeSpan.Zero,

@@ -43,6 +43,7 @@ public static class ShopPlatform
         var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
         var appName = hosted.Count == 1 ? hosted[0].Name : serviceName;
         builder.AddShopConfigServer(appName);
+        builder.AddShopTelemetry(appName);
         PrometheusDefaults.PublishOnlyWolverineMeters();
 
         builder.Services.AddProblemDetails();

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ShopModular.Orders.Contracts;
+using ShopModular.Platform.Messaging;
 using ShopModular.Products.Contracts;
-using Wolverine;
 using static ShopModular.Platform.Persistence.ModuleSql;
 
 namespace ShopModular.Products;
@@ -14,7 +14,7 @@ namespace ShopModular.Products;
 /// </summary>
 public static class OrderPlacedHandler
 {
-    public static async Task<OutgoingMessages> Handle(
+    public static async Task<CausedMessages<OrderPlaced>> Handle(
         OrderPlaced[] batch, ProductsDbContext db, TimeProvider clock, ILogger<Reservation> logger, CancellationToken cancellationToken)
     {
         var orders = batch.DistinctBy(order => order.OrderId).ToList();
@@ -56,7 +56,7 @@ public static class OrderPlacedHandler
             reservations.Add((order, enough));
         }
 
-        var outgoing = new OutgoingMessages();
+        var outgoing = new CausedMessages<OrderPlaced>();
         if (reservations.Count == 0)
         {
             logger.LogDebug("{Count} order(s) already decided, nothing to do", batch.Length);
@@ -85,7 +85,7 @@ public static class OrderPlacedHandler
 
         foreach (var (order, reserved) in reservations)
         {
-            outgoing.Add(reserved
+            outgoing.Add(order, reserved
                 ? new StockReserved(order.OrderId, order.UserId, order.TotalPrice, now)
                 : new StockReservationFailed(order.OrderId, order.UserId, StockFailureReasons.OutOfStock, now));
         }

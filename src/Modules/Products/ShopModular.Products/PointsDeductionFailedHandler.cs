@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
+using ShopModular.Platform.Messaging;
 using ShopModular.Products.Contracts;
 using ShopModular.Users.Contracts;
-using Wolverine;
 using static ShopModular.Platform.Persistence.ModuleSql;
 
 namespace ShopModular.Products;
@@ -12,7 +12,7 @@ namespace ShopModular.Products;
 /// </summary>
 public static class PointsDeductionFailedHandler
 {
-    public static async Task<OutgoingMessages> Handle(
+    public static async Task<CausedMessages<PointsDeductionFailed>> Handle(
         PointsDeductionFailed[] batch, ProductsDbContext db, TimeProvider clock, ILogger<Reservation> logger, CancellationToken cancellationToken)
     {
         var failures = batch.DistinctBy(failure => failure.OrderId).ToDictionary(failure => failure.OrderId);
@@ -49,10 +49,10 @@ public static class PointsDeductionFailedHandler
             }
         }
 
-        var outgoing = new OutgoingMessages();
+        var outgoing = new CausedMessages<PointsDeductionFailed>();
         foreach (var failure in released.Select(orderId => failures[orderId]))
         {
-            outgoing.Add(new StockReleased(failure.OrderId, failure.UserId, failure.Reason, now, failure.StockReservedAt, failure.At));
+            outgoing.Add(failure, new StockReleased(failure.OrderId, failure.UserId, failure.Reason, now, failure.StockReservedAt, failure.At));
         }
 
         logger.LogDebug("Released the stock of {Released} of {Count} order(s)", released.Count, failures.Count);

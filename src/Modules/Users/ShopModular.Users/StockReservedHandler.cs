@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using ShopModular.Platform.Messaging;
 using ShopModular.Products.Contracts;
 using ShopModular.Users.Contracts;
 using ShopModular.Platform.Persistence;
-using Wolverine;
 using static ShopModular.Platform.Persistence.ModuleSql;
 
 namespace ShopModular.Users;
@@ -13,7 +13,7 @@ namespace ShopModular.Users;
 /// </summary>
 public static class StockReservedHandler
 {
-    public static async Task<OutgoingMessages> Handle(
+    public static async Task<CausedMessages<StockReserved>> Handle(
         StockReserved[] batch, UsersDbContext db, TimeProvider clock, ILogger<PointsDeduction> logger, CancellationToken cancellationToken)
     {
         var orders = batch.DistinctBy(order => order.OrderId).ToList();
@@ -52,7 +52,7 @@ public static class StockReservedHandler
         }
 
         var now = clock.GetUtcNow();
-        var outgoing = new OutgoingMessages();
+        var outgoing = new CausedMessages<StockReserved>();
         var paid = new bool[undecided.Count];
         for (var i = 0; i < undecided.Count; i++)
         {
@@ -62,11 +62,11 @@ public static class StockReservedHandler
             if (paid[i])
             {
                 balances[order.UserId] -= order.TotalPrice;
-                outgoing.Add(new PointsDeducted(order.OrderId, order.UserId, order.TotalPrice, now, order.At));
+                outgoing.Add(order, new PointsDeducted(order.OrderId, order.UserId, order.TotalPrice, now, order.At));
             }
             else
             {
-                outgoing.Add(new PointsDeductionFailed(order.OrderId, order.UserId, PointsFailureReasons.InsufficientPoints, now, order.At));
+                outgoing.Add(order, new PointsDeductionFailed(order.OrderId, order.UserId, PointsFailureReasons.InsufficientPoints, now, order.At));
             }
         }
 

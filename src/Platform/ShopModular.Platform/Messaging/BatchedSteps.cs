@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Observability;
 using ShopModular.Platform.Persistence;
 using Wolverine;
 using Wolverine.Runtime;
@@ -18,6 +20,10 @@ namespace ShopModular.Platform.Messaging;
 /// transaction that handled it has committed, with the messages it causes in the same transaction (the outbox);
 /// only then is the message done, so durability, retries, dead letters and tracking stay Wolverine's, per message.
 /// A handler that knows which messages of its batch are at fault says so with <see cref="RejectedItemsException"/>.</para>
+/// <para>Traces: the batch's span links to each message's (Wolverine's span of handling it, in the trace of the order
+/// that sent it), or, for a batch of one, is its child; each message the batch causes is published in a span of its
+/// cause's trace when the handler names the cause (<see cref="CausedMessages{TCause}"/>), so Wolverine gives it that
+/// trace's context (the envelope's <c>parent-id</c>, which it takes from <see cref="Activity.Current"/>).</para>
 /// <para>Wolverine's own batching (<c>BatchMessagesOf</c>) waits a fixed window from a batch's first message: on
 /// this saga it made batches of one or two, as a closed loop of clients rarely sends two orders in the same
 /// millisecond.</para>
@@ -29,10 +35,12 @@ public sealed class BatchedStep<TMessage>(
 {
     /// <summary>Waits until a committed transaction has handled <paramref name="message"/>; throws what its handling threw.</summary>
     public Task JoinAsync(TMessage message, Envelope envelope, CancellationToken cancellationToken) =>
-        JoinAsync(new Delivery(message, envelope), cancellationToken);
+        // Activity.Current: Wolverine's span of handling the message, in its sender's trace (none while nothing listens).
+        JoinAsync(new Delivery(message, envelope, Activity.Current?.Context ?? default), cancellationToken);
 
     protected override async Task CommitAsync(IReadOnlyList<Delivery> batch, CancellationToken cancellationToken)
     {
+        using var span = StartBatchSpan(batch);
         await using var scope = scopes.CreateAsyncScope();
         var db = (DbContext)scope.ServiceProvider.GetRequiredService(method.DbContextType);
         await using var transaction = await OutboxTransaction.BeginAsync(db, runtime, cancellationToken);
@@ -47,9 +55,12 @@ public sealed class BatchedStep<TMessage>(
             throw new RejectedItemsException([.. batch.Where(delivery => rejected.Items.Contains(delivery.Message))], rejected.Message);
         }
 
+        var deliveryOf = batch.DistinctBy(delivery => delivery.Message, ReferenceEqualityComparer.Instance)
+            .ToDictionary(delivery => (object)delivery.Message, ReferenceEqualityComparer.Instance);
         foreach (var message in caused)
         {
-            await transaction.PublishAsync(message);
+            var cause = (caused as CausedMessages<TMessage>)?.CauseOf(message) is { } causedBy ? deliveryOf.GetValueOrDefault(causedBy) : null;
+            await PublishAsync(transaction, message, cause, span);
         }
 
         var stored = batch.Where(delivery => delivery.Envelope is { WasPersistedInInbox: true, Destination: not null }).ToList();
@@ -64,6 +75,37 @@ public sealed class BatchedStep<TMessage>(
     }
 
     protected override void Committed(int count) => BatchMetrics.Observe<TMessage>(count);
+
+    /// <summary>The span of the batch's transaction: its one message's child, or linked to each of its messages.</summary>
+    private static Activity? StartBatchSpan(IReadOnlyList<Delivery> batch)
+    {
+        var name = $"{typeof(TMessage).Name} batch";
+        if (batch is [{ Trace: var only }])
+        {
+            return ShopTelemetry.Source.StartActivity(name, ActivityKind.Internal, only)?.SetTag("shop.batch.size", 1);
+        }
+
+        // A trace of its own, whatever the step's loop may have inherited: it belongs to no one order.
+        Activity.Current = null;
+        var links = batch.Where(delivery => delivery.Trace != default).Select(delivery => new ActivityLink(delivery.Trace));
+        return ShopTelemetry.Source.StartActivity(name, ActivityKind.Internal, parentContext: default, links: links)?.SetTag("shop.batch.size", batch.Count);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="message"/> in a span of its cause's trace, whose context Wolverine stamps on the
+    /// envelope (it reads <see cref="Activity.Current"/>); without a known cause, in the batch's span.
+    /// </summary>
+    private static async ValueTask PublishAsync(OutboxTransaction transaction, object message, Delivery? cause, Activity? batchSpan)
+    {
+        using var publishing = cause is { Trace: var trace } && trace != default
+            ? ShopTelemetry.Source.StartActivity(
+                $"{message.GetType().Name} publish",
+                ActivityKind.Producer,
+                trace,
+                links: batchSpan is null ? null : [new ActivityLink(batchSpan.Context)])
+            : null;
+        await transaction.PublishAsync(message);
+    }
 
     /// <summary>
     /// Settles the batch's messages in the batch's own transaction, in one statement: they are done exactly when their
@@ -95,8 +137,8 @@ public sealed class BatchedStep<TMessage>(
                     ModuleSql.Value(DateTimeOffset.UtcNow + runtime.Options.Durability.KeepAfterMessageHandling)));
     }
 
-    /// <summary>One message of the step, as Wolverine delivered it.</summary>
-    public sealed record Delivery(TMessage Message, Envelope Envelope);
+    /// <summary>One message of the step, as Wolverine delivered it, and the context of Wolverine's span of handling it.</summary>
+    public sealed record Delivery(TMessage Message, Envelope Envelope, ActivityContext Trace);
 }
 
 /// <summary>The Wolverine handler of one message of a batched step: it joins the step's next batch and waits for its commit.</summary>
