@@ -28,6 +28,11 @@ public class SplitProcesses : IAsyncLifetime
     /// <summary>Processes per module (<c>SHOP_INSTANCES</c>); the first of each on the port <see cref="PortOf"/> gives.</summary>
     protected virtual int Instances => 1;
 
+    /// <summary>More environment for <c>./shop run --split</c>, which every process it starts inherits.</summary>
+    protected virtual void AddEnvironment(IDictionary<string, string?> environment)
+    {
+    }
+
     /// <summary>Where the development registry listens, which every module process registers with.</summary>
     public int RegistryPort { get; } = Repository.FreePort();
 
@@ -222,7 +227,7 @@ public class SplitProcesses : IAsyncLifetime
     private string PostgresBin() =>
         Path.GetDirectoryName(File.ReadAllText(Path.Combine(DatabaseDirectory, "postmaster.opts")).Split(' ', 2)[0])!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Directory.CreateDirectory(StateDirectory);
         if (!OperatingSystem.IsWindows())
@@ -257,6 +262,7 @@ public class SplitProcesses : IAsyncLifetime
         start.Environment["SHOP_USERS_PORT"] = _ports[UsersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Shop__Admin__Password"] = ShopHost.AdminPassword;
         start.Environment["Shop__Admin__Email"] = ShopHost.AdminEmail;
+        AddEnvironment(start.Environment);
         _shop = Process.Start(start)!;
         var output = Path.Combine(StateDirectory, "shop.log");
         _ = PumpAsync(_shop.StandardOutput, output);
@@ -278,7 +284,7 @@ public class SplitProcesses : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var server in _restarted.Where(server => !server.HasExited))
         {

@@ -29,14 +29,18 @@ internal sealed class ShopClient(SplitProcesses processes, string adminToken)
         return new Customer(user.Id, email, "customer-password", await TokenAsync(processes, email, "customer-password"));
     }
 
-    /// <summary>Places an order; the catalog reaches Orders by message, so a brand-new product may take a moment.</summary>
-    public async Task<Guid> PlaceOrderAsync(Customer customer, Guid product, int quantity)
+    /// <summary>
+    /// Places an order; the catalog reaches Orders by message, so a brand-new product may take a moment. With
+    /// <paramref name="traceParent"/> (W3C <c>traceparent</c>), as a client that traces its own calls.
+    /// </summary>
+    public async Task<Guid> PlaceOrderAsync(Customer customer, Guid product, int quantity, string? traceParent = null)
     {
         using var gateway = processes.Gateway();
         var deadline = DateTime.UtcNow + SettleTimeout;
         while (true)
         {
-            using var response = await SendRawAsync(gateway, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } });
+            using var response = await SendRawAsync(
+                gateway, HttpMethod.Post, "/api/orders", customer.Token, new { items = new[] { new { productId = product, quantity } } }, traceParent);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
                 return (await response.Content.ReadFromJsonAsync<OrderBody>(SplitProcesses.Json))!.Id;
@@ -159,9 +163,15 @@ internal sealed class ShopClient(SplitProcesses processes, string adminToken)
         return (await response.Content.ReadFromJsonAsync<T>(SplitProcesses.Json))!;
     }
 
-    private static async Task<HttpResponseMessage> SendRawAsync(HttpClient client, HttpMethod method, string url, string? token, object? body)
+    private static async Task<HttpResponseMessage> SendRawAsync(
+        HttpClient client, HttpMethod method, string url, string? token, object? body, string? traceParent = null)
     {
         using var request = new HttpRequestMessage(method, url);
+        if (traceParent is not null)
+        {
+            request.Headers.Add("traceparent", traceParent);
+        }
+
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
