@@ -55,11 +55,16 @@ public sealed class BatchedStep<TMessage>(
             throw new RejectedItemsException([.. batch.Where(delivery => rejected.Items.Contains(delivery.Message))], rejected.Message);
         }
 
-        var deliveryOf = batch.DistinctBy(delivery => delivery.Message, ReferenceEqualityComparer.Instance)
-            .ToDictionary(delivery => (object)delivery.Message, ReferenceEqualityComparer.Instance);
+        // Only while traces are recorded: otherwise no span is started, and the causes are not looked up.
+        var deliveryOf = span is null
+            ? null
+            : batch.DistinctBy(delivery => delivery.Message, ReferenceEqualityComparer.Instance)
+                .ToDictionary(delivery => (object)delivery.Message, ReferenceEqualityComparer.Instance);
         foreach (var message in caused)
         {
-            var cause = (caused as CausedMessages<TMessage>)?.CauseOf(message) is { } causedBy ? deliveryOf.GetValueOrDefault(causedBy) : null;
+            var cause = deliveryOf is not null && (caused as CausedMessages<TMessage>)?.CauseOf(message) is { } causedBy
+                ? deliveryOf.GetValueOrDefault(causedBy)
+                : null;
             await PublishAsync(transaction, message, cause, span);
         }
 
