@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Scalar.AspNetCore;
 using ShopModular.Platform.Configuration;
 using ShopModular.Platform.Discovery;
 using ShopModular.Platform.Observability;
@@ -39,6 +40,7 @@ public static class GatewayProgram
         builder.AddEurekaClient(AppName);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<ServiceForwarder>();
+        builder.Services.AddSingleton<ApiDocument>();
         BackendNetworks.AddBackendNetworks(builder.Services, settings, builder.Environment);
         builder.Services.AddRateLimiter(_ => { });
         // The limit is read for each request, so that a changed Gateway:RateLimitPermits applies at once without a
@@ -92,6 +94,10 @@ public static class GatewayProgram
         Metrics.DefaultRegistry.AddBeforeCollectCallback(forwarder.ReportInstances);
         app.MapMetrics("/metrics").DisableRateLimiting();
         app.UseRateLimiter();
+        // The API page of the whole API, as the monolith has it: the modules' documents merged.
+        app.MapGet(ApiDocument.Path, (ApiDocument document, CancellationToken cancellationToken) => document.MergedAsync(cancellationToken));
+        app.MapScalarApiReference("/api-docs");
+        app.MapGet("/", () => Results.Redirect("/api-docs"));
         // Everything else is the public API, forwarded (or answered 404 when no route owns the path).
         app.MapFallback("{**path}", forwarder.ForwardAsync);
         await app.RunAsync();
