@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
-using ShopModular.Platform.Configuration;
-using ShopModular.Platform.Discovery;
-using ShopModular.Platform.Observability;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Configuration;
+using ShopModular.ServiceDefaults.Discovery;
+using ShopModular.ServiceDefaults.Observability;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Gateway;
 

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Prometheus;
-using ShopModular.Platform.Discovery;
-using ShopModular.Platform.Http;
+using ShopModular.ServiceDefaults.Discovery;
+using ShopModular.ServiceDefaults.Http;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ShopModular.Gateway;

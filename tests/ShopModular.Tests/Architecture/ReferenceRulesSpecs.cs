@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using ShopModular.Tests.Infrastructure;
 
@@ -52,7 +53,32 @@ public sealed class ReferenceRulesSpecs
         Assert.DoesNotContain("ShopModular.Products", AllowedReferences("ShopModular.Orders"));
         Assert.DoesNotContain("ShopModular.Platform", AllowedReferences("ShopModular.Orders.Contracts"));
         Assert.DoesNotContain("ShopModular.Users.Contracts", AllowedReferences("ShopModular.Platform"));
+        Assert.DoesNotContain("ShopModular.Platform", AllowedReferences("ShopModular.Gateway"));
     }
+
+    /// <summary>
+    /// A process that hosts no module ships none of the module hosting's libraries: what its build lists in its
+    /// <c>.deps.json</c>, the file the runtime loads its dependencies from (the gateway took 58 MB of them before).
+    /// </summary>
+    [Theory]
+    [InlineData("src/Host/ShopModular.Gateway")]
+    [InlineData("src/Dev/ShopModular.ConfigServer")]
+    [InlineData("src/Host/ShopModular.Registry")]
+    public void a_process_that_hosts_no_module_ships_nothing_of_wolverine_ef_core_the_broker_or_roslyn(string project)
+    {
+        var name = Path.GetFileName(project);
+        // The test runs from tests/ShopModular.Tests/bin/{configuration}/{framework}/; the project was built alike.
+        var output = new DirectoryInfo(AppContext.BaseDirectory);
+        var deps = Path.Combine(Repository.Root(), project, "bin", output.Parent!.Name, output.Name, $"{name}.deps.json");
+        var libraries = JsonNode.Parse(File.ReadAllText(deps))!["libraries"]!.AsObject().Select(library => library.Key);
+
+        var moduleHosting = libraries.Where(library => ModuleHostingLibraries.Any(prefix => library.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))).ToList();
+
+        Assert.True(moduleHosting.Count == 0, $"{name} ships {string.Join(", ", moduleHosting)}.");
+    }
+
+    private static readonly string[] ModuleHostingLibraries =
+        ["WolverineFx", "JasperFx", "Microsoft.EntityFrameworkCore", "Npgsql", "RabbitMQ.Client", "Microsoft.CodeAnalysis"];
 
     /// <summary>The table of STYLE.md: who may reference whom.</summary>
     private static HashSet<string> AllowedReferences(string project)
@@ -62,11 +88,12 @@ public sealed class ReferenceRulesSpecs
         return project switch
         {
             "ShopModular.Host" => ["ShopModular.Platform", .. modules],
-            "ShopModular.Gateway" => ["ShopModular.Platform"],
+            "ShopModular.Gateway" => ["ShopModular.ServiceDefaults"],
             "ShopModular.Registry" => [],
-            // The development config server uses the platform's Eureka client to register itself, nothing else.
-            "ShopModular.ConfigServer" => ["ShopModular.Platform"],
-            "ShopModular.Platform" => [],
+            // The development config server uses the shared Eureka client to register itself, nothing else.
+            "ShopModular.ConfigServer" => ["ShopModular.ServiceDefaults"],
+            "ShopModular.Platform" => ["ShopModular.ServiceDefaults"],
+            "ShopModular.ServiceDefaults" => [],
             _ when project.EndsWith(".Contracts", StringComparison.Ordinal) => [],
             _ when modules.Contains(project) => ["ShopModular.Platform", .. contracts],
             _ => throw new InvalidOperationException($"{project} has no rule in STYLE.md; add one before adding the project."),

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>
 /// Discovery-first: the config servers are the UP instances of <c>spring:cloud:config:discovery:serviceId</c> in

@@ -2,9 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
+using ShopModular.ServiceDefaults.Observability;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 public static class ShopConfiguration
 {
@@ -45,7 +46,7 @@ public static class ShopConfiguration
         builder.Services.AddHostedService<ConfigServerPolling>();
         if (settings.Health.Enabled)
         {
-            builder.Services.AddHealthChecks().AddCheck<ConfigServerHealthCheck>("config-server", tags: [ShopPlatform.ReadyTag]);
+            builder.Services.AddHealthChecks().AddCheck<ConfigServerHealthCheck>("config-server", tags: [ShopHealth.ReadyTag]);
         }
 
         return client;

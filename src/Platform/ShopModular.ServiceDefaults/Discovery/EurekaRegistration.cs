@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ShopModular.Platform.Discovery;
+namespace ShopModular.ServiceDefaults.Discovery;
 
 /// <summary>
 /// This process in the registry: registers once the server listens, heartbeats on the lease's renewal interval

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>The config server's values as a configuration source; its provider loads them as soon as it is added.</summary>
 internal sealed class ConfigServerConfigurationSource(ConfigServerClient client) : IConfigurationSource

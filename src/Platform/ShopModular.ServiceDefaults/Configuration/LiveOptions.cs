@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 public static class LiveOptionsExtensions
 {

@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace ShopModular.Platform.Observability;
+namespace ShopModular.ServiceDefaults.Observability;
 
 public static class PrometheusDefaults
 {

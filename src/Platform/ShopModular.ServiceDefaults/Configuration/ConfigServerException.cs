@@ -1,4 +1,4 @@
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>A fetch from the config server that gave no configuration.</summary>
 public sealed class ConfigServerException(string message, bool credentialsRefused = false, Exception? inner = null) : Exception(message, inner)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace ShopModular.Platform.Discovery;
+namespace ShopModular.ServiceDefaults.Discovery;
 
 public static class ShopDiscoveryExtensions
 {
@@ -11,7 +11,7 @@ public static class ShopDiscoveryExtensions
     /// The Eureka client, on by default when this process hosts only some modules (split mode) and off in the
     /// monolith; <c>eureka:client:enabled</c> decides otherwise.
     /// </summary>
-    internal static void AddShopDiscovery(this WebApplicationBuilder builder, string appName, bool splitMode)
+    public static void AddShopDiscovery(this WebApplicationBuilder builder, string appName, bool splitMode)
     {
         var client = builder.Configuration.GetSection(EurekaClientSettings.Section).Get<EurekaClientSettings>() ?? new EurekaClientSettings();
         if (client.Enabled ?? splitMode)

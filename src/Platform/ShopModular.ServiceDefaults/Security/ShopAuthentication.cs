@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace ShopModular.Platform.Security;
+namespace ShopModular.ServiceDefaults.Security;
 
 /// <summary>
 /// Settings under <c>Shop:Jwt</c>. Tokens are signed with ES256: only the process that issues them (Users) holds the

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ShopModular.Platform.Security;
+namespace ShopModular.ServiceDefaults.Security;
 
 /// <summary>
 /// HTTP Basic credentials as our clients send them, given in a server URL's userinfo

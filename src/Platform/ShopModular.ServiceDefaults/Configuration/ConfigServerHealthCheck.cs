@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>
 /// Ready once the config server has given this process its configuration; a later fetch that fails leaves it ready

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ShopModular.Platform.Discovery;
+namespace ShopModular.ServiceDefaults.Discovery;
 
 /// <summary>An instance of a service, as the registry lists it.</summary>
 public sealed record ServiceInstance(string InstanceId, string Status, Uri BaseAddress)

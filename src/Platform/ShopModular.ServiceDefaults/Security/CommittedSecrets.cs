@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
-namespace ShopModular.Platform.Security;
+namespace ShopModular.ServiceDefaults.Security;
 
 /// <summary>
 /// Every value of the appsettings files next to the process (its content root): what this repository commits, so what

@@ -1,6 +1,6 @@
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Security;
 
-namespace ShopModular.Platform.Discovery;
+namespace ShopModular.ServiceDefaults.Discovery;
 
 /// <summary><c>eureka:client:*</c>, named as Steeltoe names them.</summary>
 public sealed class EurekaClientSettings

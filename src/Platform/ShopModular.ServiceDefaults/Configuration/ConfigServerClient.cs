@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>
 /// A Spring Cloud Config client (protocol notes, section 3.2, Steeltoe's behaviour): fetches

@@ -1,6 +1,6 @@
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Security;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>One config server: its URL without userinfo, and the Basic credentials to send it (null: none).</summary>
 internal sealed record ConfigServerAddress(Uri Url, string? BasicCredentials)

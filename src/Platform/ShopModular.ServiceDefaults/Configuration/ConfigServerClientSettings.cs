@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>
 /// <c>spring:cloud:config:*</c>, with Steeltoe's names and defaults (protocol notes, section 3.2), read from the

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>
 /// The config server's Environment document (protocol notes, section 3.1) as configuration data: the property sources

@@ -1,4 +1,4 @@
-namespace ShopModular.Platform.Http;
+namespace ShopModular.ServiceDefaults.Http;
 
 public static class ExceptionCauses
 {

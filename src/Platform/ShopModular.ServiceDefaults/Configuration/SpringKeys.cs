@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
-namespace ShopModular.Platform.Configuration;
+namespace ShopModular.ServiceDefaults.Configuration;
 
 /// <summary>
 /// Spring's property names as .NET configuration keys, as Steeltoe converts them (its ConfigurationKeyConverter):
