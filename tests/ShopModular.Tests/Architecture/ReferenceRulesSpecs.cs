@@ -1,3 +1,5 @@
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using ShopModular.Tests.Infrastructure;
@@ -5,8 +7,9 @@ using ShopModular.Tests.Infrastructure;
 namespace ShopModular.Tests.Architecture;
 
 /// <summary>
-/// The reference rules of STYLE.md, checked on every project of the solution from its declared
-/// project references: one theory over the project list, not a copy per module.
+/// The reference rules of STYLE.md, checked on every project of the solution twice: on its declared project
+/// references, and on the types its compiled assembly uses. One theory over the project list for each, not a copy
+/// per module.
 /// </summary>
 public sealed class ReferenceRulesSpecs
 {
@@ -33,6 +36,35 @@ public sealed class ReferenceRulesSpecs
         var forbidden = actual.Where(reference => !allowed.Contains(reference)).ToList();
 
         Assert.True(forbidden.Count == 0, $"{project} must not reference {string.Join(", ", forbidden)}.");
+    }
+
+    /// <summary>
+    /// What the compiler kept, whatever way the reference came in (a project reference, one made transitive by a
+    /// project in between, a <c>Reference</c> to a built DLL, a package): every type of another assembly that the
+    /// compiled code uses, in a field, a signature, an attribute, a generic argument or a method body, is a row of the
+    /// assembly's TypeRef table, with the assembly it comes from. So Orders calling <c>typeof(ProductsDbContext)</c>
+    /// in a method body fails here as a field of that type would.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void a_compiled_assembly_uses_types_only_of_what_its_layer_may_reference(string project)
+    {
+        // A module brings its contracts with it: the host's generated handler code names the messages it handles.
+        var allowed = AllowedReferences(project);
+        allowed.UnionWith(allowed.Where(reference => Modules.Any(module => reference == $"ShopModular.{module}")).Select(module => $"{module}.Contracts").ToList());
+        // And the platform brings the service defaults it is built on: a module uses their roles and live options.
+        if (allowed.Contains("ShopModular.Platform"))
+        {
+            allowed.Add("ShopModular.ServiceDefaults");
+        }
+
+        var forbidden = TypesOfOursUsedBy(project)
+            .Where(used => used.Assembly != project && !allowed.Contains(used.Assembly))
+            .Select(used => $"{used.Type} ({used.Assembly})")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.True(forbidden.Count == 0, $"{project} uses types its layer may not: {string.Join(", ", forbidden)}.");
     }
 
     [Fact]
@@ -98,6 +130,41 @@ public sealed class ReferenceRulesSpecs
             _ when modules.Contains(project) => ["ShopModular.Platform", .. contracts],
             _ => throw new InvalidOperationException($"{project} has no rule in STYLE.md; add one before adding the project."),
         };
+    }
+
+    /// <summary>The types of our assemblies (ShopModular.*) that the built <paramref name="project"/> refers to, from its metadata.</summary>
+    private static IEnumerable<(string Assembly, string Type)> TypesOfOursUsedBy(string project)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, project + ".dll");
+        Assert.True(File.Exists(path), $"{path} is not built next to the specs: reference its project from the test project.");
+        using var pe = new PEReader(File.OpenRead(path));
+        var metadata = pe.GetMetadataReader();
+        return metadata.TypeReferences
+            .Select(handle => ScopeAndName(metadata, handle))
+            .Where(used => used.Assembly?.StartsWith("ShopModular.", StringComparison.Ordinal) == true)
+            .Select(used => (used.Assembly!, used.Type))
+            .Distinct()
+            .ToList();
+    }
+
+    /// <summary>The assembly a type reference points into (null for this assembly's own modules), and its full name.</summary>
+    private static (string? Assembly, string Type) ScopeAndName(MetadataReader metadata, TypeReferenceHandle handle)
+    {
+        var reference = metadata.GetTypeReference(handle);
+        var name = metadata.GetString(reference.Name);
+        var ns = metadata.GetString(reference.Namespace);
+        switch (reference.ResolutionScope.Kind)
+        {
+            case HandleKind.TypeReference:
+                // A nested type: it lives where its enclosing type does.
+                var outer = ScopeAndName(metadata, (TypeReferenceHandle)reference.ResolutionScope);
+                return (outer.Assembly, $"{outer.Type}+{name}");
+            case HandleKind.AssemblyReference:
+                var assembly = metadata.GetAssemblyReference((AssemblyReferenceHandle)reference.ResolutionScope);
+                return (metadata.GetString(assembly.Name), ns.Length == 0 ? name : $"{ns}.{name}");
+            default:
+                return (null, ns.Length == 0 ? name : $"{ns}.{name}");
+        }
     }
 
     private static IEnumerable<(string Name, string[] References)> SourceProjects()
