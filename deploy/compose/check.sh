@@ -166,6 +166,12 @@ for process in "${PROCESSES[@]}"; do
   until_ok 180 "$process registered UP in the registry" registered_up "$process"
 done
 until_ok 120 "the gateway ready" curl -sf "$API/health/ready"
+# Ready means the gateway has a fresh copy of the registry, not yet one with every module in it (it fetches every 5 s):
+# its own count of the instances it would route to, per service, says when it has.
+gateway_routes_to() { grep -Eq "^shop_gateway_instances_up\{service=\"$1\"\} [1-9]" <<< "$(curl -sf "$API/metrics")"; }
+for process in orders products users; do
+  until_ok 60 "the gateway routing to $process" gateway_routes_to "$process"
+done
 log "every service up and healthy $((SECONDS - up_at)) s after compose up"
 # Nothing waits on a healthcheck any more, and rabbitmq-diagnostics starts an Erlang VM each time: the loop stops, to
 # leave the two cores to the services (and to whatever else shares the machine).
