@@ -5,7 +5,7 @@
 #   2. compose without its secrets must refuse to start, naming the one missing;
 #   3. brings the split topology up (every service but Grafana, which has no image here) and waits until each is
 #      healthy: PostgreSQL and RabbitMQ by their healthchecks, the one-shot services by their exit status, every
-#      process registered UP in the registry, the gateway ready;
+#      process registered UP in the registry, the gateway ready and routing to every module;
 #   4. through the gateway: the administrator adds a product, a new user registers, signs in and places orders, which
 #      must complete (stock and points taken);
 #   5. Prometheus must find every process in the registry and scrape it (each target up);
@@ -51,7 +51,11 @@ until_ok() {
 }
 
 # leftovers KIND: ids of the project's containers, volumes or networks (compose labels all three).
-leftovers() { podman "$1" ls -q --filter "label=com.docker.compose.project=$PROJECT" 2>/dev/null; }
+leftovers() {
+  local all=()
+  [ "$1" != container ] || all=(--all)   # stopped ones too
+  podman "$1" ls "${all[@]}" -q --filter "label=com.docker.compose.project=$PROJECT" 2>/dev/null
+}
 
 # On every exit: logs kept after a failure, everything compose made taken down, the socket and the health loop
 # stopped. Anything `compose down` did not remove is removed by id and fails the check.
@@ -82,107 +86,25 @@ cleanup() {
   exit "$status"
 }
 
-need_root
-apt_install podman runc docker-compose debootstrap curl jq openssl iproute2
-setup_podman
-"$COMPOSE_DIR/build.sh"
-log "images built in $((SECONDS - started_at)) s"
-
-for variable in SHOP_PORT EUREKA_PORT PROMETHEUS_PORT RABBITMQ_MANAGEMENT_PORT; do
-  ! ss -Htln "sport = :${!variable}" | grep -q . || die "port ${!variable} is taken: set $variable to another"
-done
-[ -z "$(leftovers container)" ] \
-  || die "containers of project $PROJECT exist already (another check running?); SHOP_COMPOSE_PROJECT names another"
-
-rm -rf "$RUN"
-mkdir -p "$RUN"
-chmod 700 "$RUN"
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-sed '/^name: /d' "$ROOT/deploy/docker-compose.yml" > "$RUN/docker-compose.yml"
-
-# podman's API on a socket of our own, for as long as this check runs. No systemd here: healthchecks are run by the
-# loop below, not by timers (DISABLE_HC_SYSTEMD), and `podman wait --condition=healthy` does not exist in 4.3.
-export DISABLE_HC_SYSTEMD=true DOCKER_HOST="unix://$RUN/podman.sock"
-podman system service --time=0 "$DOCKER_HOST" > "$STATE/logs/podman-service.log" 2>&1 &
-SERVICE_PID=$!
-until_ok 30 "podman's API socket" curl -sf --unix-socket "$RUN/podman.sock" http://podman/_ping
-# Every 5 s, the services' interval; containers without a healthcheck have health "none" and are skipped.
-(
-  while sleep 5; do
-    for health in starting healthy unhealthy; do
-      for container in $(podman ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "health=$health"); do
-        podman healthcheck run "$container" >/dev/null 2>&1 || true
-      done
-    done
-  done
-) &
-HEALTH_PID=$!
-
-log "compose without its secrets must refuse to start"
-refusal="$(env -i PATH="$PATH" DOCKER_HOST="$DOCKER_HOST" docker-compose -f "$RUN/docker-compose.yml" \
-  --project-directory "$ROOT/deploy" -p "$PROJECT" up -d --no-build "${SERVICES[@]}" 2>&1)" \
-  && die "compose started without secrets"
-grep -Eq 'set [A-Z_]+' <<< "$refusal" || die "compose refused, but without naming the secret: $refusal"
-[ -z "$(leftovers container)$(leftovers network)$(leftovers volume)" ] || die "compose refused but created something"
-log "refused: $(grep -Eo 'in service "[^"]+": set [A-Z_]+.*' <<< "$refusal" | head -1)"
-
-# Secrets for this run only: made up here, gone with $RUN. Passwords are letters and digits (some go in URLs).
-secret() { openssl rand -hex 16; }
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RUN/jwt-private.pem" 2>/dev/null
-openssl pkey -in "$RUN/jwt-private.pem" -pubout -out "$RUN/jwt-public.pem" 2>/dev/null
-SHOP_JWT_PRIVATE_KEY="$(cat "$RUN/jwt-private.pem")"
-SHOP_JWT_PUBLIC_KEY="$(cat "$RUN/jwt-public.pem")"
-export SHOP_JWT_PRIVATE_KEY SHOP_JWT_PUBLIC_KEY
-export SHOP_ADMIN_PASSWORD="$(secret)" POSTGRES_PASSWORD="$(secret)" POSTGRES_ORDERS_PASSWORD="$(secret)"
-export POSTGRES_PRODUCTS_PASSWORD="$(secret)" POSTGRES_USERS_PASSWORD="$(secret)" RABBITMQ_PASSWORD="$(secret)"
-export RABBITMQ_ORDERS_PASSWORD="$(secret)" RABBITMQ_PRODUCTS_PASSWORD="$(secret)" RABBITMQ_USERS_PASSWORD="$(secret)"
-export GRAFANA_PASSWORD="$(secret)" EUREKA_USER=shop EUREKA_PASSWORD="$(secret)" CONFIG_USER=shop CONFIG_PASSWORD="$(secret)"
-
-log "compose up: ${SERVICES[*]}"
-STARTED=1
-up_at=$SECONDS
-timeout 600 docker-compose -f "$RUN/docker-compose.yml" --project-directory "$ROOT/deploy" -p "$PROJECT" \
-  up -d --no-build "${SERVICES[@]}" > "$STATE/logs/up.log" 2>&1 \
-  || { tail -20 "$STATE/logs/up.log" >&2; die "compose up failed (log: $STATE/logs/up.log)"; }
-
 # container SERVICE: the id of the service's (first) container.
-container() { podman ps -aq --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -1; }
-for service in postgres rabbitmq; do
-  until_ok 120 "$service healthy" test "$(podman inspect --format '{{.State.Health.Status}}' "$(container "$service")")" = healthy
-done
-for service in broker-users migrate-orders migrate-products migrate-users; do
-  [ "$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$(container "$service")")" = "exited 0" ] \
-    || die "$service did not complete: $(podman logs --tail 20 "$(container "$service")" 2>&1)"
-done
+container() {
+  podman ps -aq --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -1
+}
 
 # registered_up APP: the registry lists an instance of APP whose status is UP.
 registered_up() {
   curl -sf -H 'Accept: application/json' "http://127.0.0.1:$EUREKA_PORT/eureka/apps/${1^^}" \
     | jq -e '[.application.instance | if type == "array" then .[] else . end | select(.status == "UP")] | length > 0'
 }
-for process in "${PROCESSES[@]}"; do
-  until_ok 180 "$process registered UP in the registry" registered_up "$process"
-done
-until_ok 120 "the gateway ready" curl -sf "$API/health/ready"
-# Ready means the gateway has a fresh copy of the registry, not yet one with every module in it (it fetches every 5 s):
-# its own count of the instances it would route to, per service, says when it has.
-gateway_routes_to() { grep -Eq "^shop_gateway_instances_up\{service=\"$1\"\} [1-9]" <<< "$(curl -sf "$API/metrics")"; }
-for process in orders products users; do
-  until_ok 60 "the gateway routing to $process" gateway_routes_to "$process"
-done
-log "every service up and healthy $((SECONDS - up_at)) s after compose up"
-# Nothing waits on a healthcheck any more, and rabbitmq-diagnostics starts an Erlang VM each time: the loop stops, to
-# leave the two cores to the services (and to whatever else shares the machine).
-kill "$HEALTH_PID"
-wait "$HEALTH_PID" 2>/dev/null || true
-HEALTH_PID=""
 
-# The README's walk-through, through the gateway, with compose's administrator (SHOP_ADMIN_PASSWORD).
-# call METHOD PATH [TOKEN [BODY [HEADER...]]]: the answer's body; fails loudly on an HTTP error.
+# gateway_routes_to SERVICE: the gateway's own count of the instances of SERVICE it would forward to is not zero.
+gateway_routes_to() {
+  grep -Eq "^shop_gateway_instances_up\{service=\"$1\"\} [1-9]" <<< "$(curl -sf "$API/metrics")"
+}
+
+# call METHOD PATH [TOKEN [BODY [HEADER...]]]: the answer's body, through the gateway; fails loudly on an HTTP error.
 call() {
-  local method="$1" path="$2" token="${3:-}" body="${4:-}"
+  local method="$1" path="$2" token="${3:-}" body="${4:-}" header
   shift 4 2>/dev/null || shift $#
   local args=(-sS --fail-with-body -X "$method" "$API$path" -H 'Content-Type: application/json')
   [ -z "$token" ] || args+=(-H "Authorization: Bearer $token")
@@ -190,42 +112,167 @@ call() {
   for header in "$@"; do args+=(-H "$header"); done
   curl "${args[@]}"
 }
+
+# token EMAIL PASSWORD: an access token.
 token() { call POST /api/auth/token "" "{\"email\":\"$1\",\"password\":\"$2\"}" | jq -r .accessToken; }
 
-admin="$(token admin@shopmodular.local "$SHOP_ADMIN_PASSWORD")"
-product="$(call POST /api/products "$admin" '{"name":"Mug","price":1500,"stock":10}' | jq -r .id)"
-call POST /api/users "" '{"email":"ada@example.org","password":"correct-horse","name":"Ada"}' >/dev/null
-ada="$(token ada@example.org correct-horse)"
-log "product $product added, Ada registered and signed in"
-
-# Orders learns of the product from Products' ProductCreated event, a moment after Products answered: an order
-# placed before is refused (400 "There is no product"), so the first one is tried again for a while.
-place() {
-  call POST /api/orders "$ada" "{\"items\":[{\"productId\":\"$product\",\"quantity\":1}]}" \
-    'Prefer: wait=10' "Idempotency-Key: compose-check-$1"
-}
-for order in $(seq 1 "$ORDERS"); do
-  deadline=$((SECONDS + 30))
-  until answer="$(place "$order" 2>&1)"; do
-    grep -q 'There is no product' <<< "$answer" && [ $SECONDS -lt $deadline ] || die "order $order refused: $answer"
-    sleep 1
-  done
-  [ "$(jq -r '.status + " " + .payment.status' <<< "$answer")" = "Completed Paid" ] \
-    || die "order $order did not complete: $answer"
-  log "order $order: Completed, Paid"
-done
-stock="$(call GET "/api/products/$product" "$admin" | jq -r .stock)"
-[ "$stock" = $((10 - ORDERS)) ] || die "stock is $stock after $ORDERS orders of 1 from 10"
-log "stock went from 10 to $stock"
-
-# Prometheus finds every process in the registry (refresh 30 s) and scrapes it (every 15 s).
+# targets_up: Prometheus' active targets are exactly the processes, each up.
 targets_up() {
   curl -sf "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active" | jq -e --argjson want \
     "$(printf '%s\n' "${PROCESSES[@]}" | jq -R . | jq -s -c 'sort')" \
     '(.data.activeTargets | all(.health == "up")) and ([.data.activeTargets[].labels.app] | unique == $want)'
 }
-until_ok 180 "Prometheus scraping ${PROCESSES[*]}" targets_up
-log "Prometheus scrapes every process: $(curl -sf "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active" \
-  | jq -r '[.data.activeTargets[] | .labels.app + " " + .health] | join(", ")')"
 
-log "all checks passed; taking down (in the exit trap, as after a failure)"
+# podman's API on a socket of our own, for as long as this check runs, and the healthchecks run every 5 s (the
+# services' interval): no systemd here to run them (DISABLE_HC_SYSTEMD), and `podman wait --condition=healthy` does
+# not exist in 4.3. Containers without a healthcheck have health "none" and are skipped.
+start_podman_api() {
+  export DISABLE_HC_SYSTEMD=true DOCKER_HOST="unix://$RUN/podman.sock"
+  podman system service --time=0 "$DOCKER_HOST" > "$STATE/logs/podman-service.log" 2>&1 &
+  SERVICE_PID=$!
+  until_ok 30 "podman's API socket" curl -sf --unix-socket "$RUN/podman.sock" http://podman/_ping
+  (
+    while sleep 5; do
+      for health in starting healthy unhealthy; do
+        for id in $(podman ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "health=$health"); do
+          podman healthcheck run "$id" >/dev/null 2>&1 || true
+        done
+      done
+    done
+  ) &
+  HEALTH_PID=$!
+}
+
+refuses_without_secrets() {
+  local refusal
+  log "compose without its secrets must refuse to start"
+  refusal="$(env -i PATH="$PATH" DOCKER_HOST="$DOCKER_HOST" docker-compose -f "$RUN/docker-compose.yml" \
+    --project-directory "$ROOT/deploy" -p "$PROJECT" up -d --no-build "${SERVICES[@]}" 2>&1)" \
+    && die "compose started without secrets"
+  grep -Eq 'set [A-Z_]+' <<< "$refusal" || die "compose refused, but without naming the secret: $refusal"
+  [ -z "$(leftovers container)$(leftovers network)$(leftovers volume)" ] || die "compose refused but created something"
+  log "refused: $(grep -Eo 'in service "[^"]+": set [A-Z_]+.*' <<< "$refusal" | head -1)"
+}
+
+# Secrets for this run only: made up here, gone with $RUN. Passwords are letters and digits (some go in URLs).
+make_secrets() {
+  secret() { openssl rand -hex 16; }
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$RUN/jwt-private.pem" 2>/dev/null
+  openssl pkey -in "$RUN/jwt-private.pem" -pubout -out "$RUN/jwt-public.pem" 2>/dev/null
+  SHOP_JWT_PRIVATE_KEY="$(cat "$RUN/jwt-private.pem")"
+  SHOP_JWT_PUBLIC_KEY="$(cat "$RUN/jwt-public.pem")"
+  export SHOP_JWT_PRIVATE_KEY SHOP_JWT_PUBLIC_KEY
+  export SHOP_ADMIN_PASSWORD="$(secret)" POSTGRES_PASSWORD="$(secret)" POSTGRES_ORDERS_PASSWORD="$(secret)"
+  export POSTGRES_PRODUCTS_PASSWORD="$(secret)" POSTGRES_USERS_PASSWORD="$(secret)" RABBITMQ_PASSWORD="$(secret)"
+  export RABBITMQ_ORDERS_PASSWORD="$(secret)" RABBITMQ_PRODUCTS_PASSWORD="$(secret)" RABBITMQ_USERS_PASSWORD="$(secret)"
+  export GRAFANA_PASSWORD="$(secret)" EUREKA_USER=shop EUREKA_PASSWORD="$(secret)" CONFIG_USER=shop CONFIG_PASSWORD="$(secret)"
+}
+
+wait_until_healthy() {
+  local service process up_at=$SECONDS
+  for service in postgres rabbitmq; do
+    until_ok 120 "$service healthy" test "$(podman inspect --format '{{.State.Health.Status}}' "$(container "$service")")" = healthy
+  done
+  for service in broker-users migrate-orders migrate-products migrate-users; do
+    [ "$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$(container "$service")")" = "exited 0" ] \
+      || die "$service did not complete: $(podman logs --tail 20 "$(container "$service")" 2>&1)"
+  done
+  for process in "${PROCESSES[@]}"; do
+    until_ok 180 "$process registered UP in the registry" registered_up "$process"
+  done
+  until_ok 120 "the gateway ready" curl -sf "$API/health/ready"
+  # Ready means the gateway has a fresh copy of the registry, not yet one with every module in it (it fetches every
+  # 5 s): the first sign-in met a 503 before this wait.
+  for process in orders products users; do
+    until_ok 60 "the gateway routing to $process" gateway_routes_to "$process"
+  done
+  log "every service up and healthy $((SECONDS - up_at)) s after compose up"
+}
+
+# The README's walk-through, through the gateway, with compose's administrator (SHOP_ADMIN_PASSWORD).
+place_orders() {
+  local admin product ada order answer deadline stock
+  admin="$(token admin@shopmodular.local "$SHOP_ADMIN_PASSWORD")"
+  product="$(call POST /api/products "$admin" '{"name":"Mug","price":1500,"stock":10}' | jq -r .id)"
+  call POST /api/users "" '{"email":"ada@example.org","password":"correct-horse","name":"Ada"}' >/dev/null
+  ada="$(token ada@example.org correct-horse)"
+  log "product $product added, Ada registered and signed in"
+  # Orders learns of the product from Products' ProductCreated event, a moment after Products answered: an order
+  # placed before is refused (400 "There is no product"), so each is tried again for a while.
+  for order in $(seq 1 "$ORDERS"); do
+    deadline=$((SECONDS + 30))
+    until answer="$(call POST /api/orders "$ada" "{\"items\":[{\"productId\":\"$product\",\"quantity\":1}]}" \
+                      'Prefer: wait=10' "Idempotency-Key: compose-check-$order" 2>&1)"; do
+      grep -q 'There is no product' <<< "$answer" && [ $SECONDS -lt $deadline ] || die "order $order refused: $answer"
+      sleep 1
+    done
+    [ "$(jq -r '.status + " " + .payment.status' <<< "$answer")" = "Completed Paid" ] \
+      || die "order $order did not complete: $answer"
+    log "order $order: Completed, Paid"
+  done
+  stock="$(call GET "/api/products/$product" "$admin" | jq -r .stock)"
+  [ "$stock" = $((10 - ORDERS)) ] || die "stock is $stock after $ORDERS orders of 1 from 10"
+  log "stock went from 10 to $stock"
+}
+
+# compose_up: every service started, in dependency order, waiting for healthchecks and one-shot services on the way.
+compose_up() {
+  timeout 600 docker-compose -f "$RUN/docker-compose.yml" --project-directory "$ROOT/deploy" -p "$PROJECT" \
+    up -d --no-build "${SERVICES[@]}" > "$STATE/logs/up.log" 2>&1
+}
+
+main() {
+  local variable
+  need_root
+  apt_install podman runc docker-compose debootstrap curl jq openssl iproute2
+  setup_podman
+  "$COMPOSE_DIR/build.sh"
+  log "images built in $((SECONDS - started_at)) s"
+
+  for variable in SHOP_PORT EUREKA_PORT PROMETHEUS_PORT RABBITMQ_MANAGEMENT_PORT; do
+    ! ss -Htln "sport = :${!variable}" | grep -q . || die "port ${!variable} is taken: set $variable to another"
+  done
+  [ -z "$(leftovers container)" ] \
+    || die "containers of project $PROJECT exist already (another check running?); SHOP_COMPOSE_PROJECT names another"
+
+  rm -rf "$RUN"
+  mkdir -p "$RUN"
+  chmod 700 "$RUN"
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  sed '/^name: /d' "$ROOT/deploy/docker-compose.yml" > "$RUN/docker-compose.yml"
+  start_podman_api
+  refuses_without_secrets
+  make_secrets
+
+  log "compose up: ${SERVICES[*]}"
+  STARTED=1
+  if ! compose_up; then
+    # Podman's DNS server here (aardvark-dns 1.4) drops queries while it reloads, which it does each time a container
+    # joins the network (containers/aardvark-dns#389, fixed in later versions): a one-shot service starting alongside
+    # others now and then cannot resolve a service name and exits. Only that failure is tried once more.
+    compose logs --no-color > "$STATE/logs/compose-first-up.log" 2>&1
+    grep -q 'Resource temporarily unavailable' "$STATE/logs/compose-first-up.log" \
+      || { tail -20 "$STATE/logs/up.log" >&2; die "compose up failed (logs: $STATE/logs/up.log, compose.log)"; }
+    log "compose up failed on a name lookup (podman's DNS, see check.sh), once more; first logs: compose-first-up.log"
+    compose_up || { tail -20 "$STATE/logs/up.log" >&2; die "compose up failed again (logs: $STATE/logs/up.log, compose.log)"; }
+  fi
+  wait_until_healthy
+  # Nothing waits on a healthcheck any more, and rabbitmq-diagnostics starts an Erlang VM each time: the loop stops, to
+  # leave the two cores to the services (and to whatever else shares the machine).
+  kill "$HEALTH_PID"
+  wait "$HEALTH_PID" 2>/dev/null || true
+  HEALTH_PID=""
+
+  place_orders
+  # Prometheus finds every process in the registry (refresh 30 s) and scrapes it (every 15 s).
+  until_ok 180 "Prometheus scraping ${PROCESSES[*]}" targets_up
+  log "Prometheus scrapes every process: $(curl -sf "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active" \
+    | jq -r '[.data.activeTargets[] | .labels.app + " " + .health] | join(", ")')"
+  log "all checks passed; taking down (in the exit trap, as after a failure)"
+}
+
+main "$@"
+# Whatever main returns, stop here: bash reads a script as it runs, and this file may change meanwhile.
+exit $?
