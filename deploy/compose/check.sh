@@ -2,7 +2,7 @@
 # Starts deploy/docker-compose.yml for real on this machine (podman, no Docker engine, no container registry) and checks
 # it works end to end:
 #   1. builds the images locally (build.sh; unchanged images are kept);
-#   2. compose without its secrets must refuse to start, naming the one missing;
+#   2. compose without its secrets must refuse to start, and each secret left out alone must be refused by name;
 #   3. brings the split topology up (every service but Grafana, which has no image here) and waits until each is
 #      healthy: PostgreSQL and RabbitMQ by their healthchecks, the one-shot services by their exit status, every
 #      process registered UP in the registry, the gateway ready and routing to every module;
@@ -143,8 +143,10 @@ start_podman_api() {
   HEALTH_PID=$!
 }
 
+# Compose without its secrets refuses to start and creates nothing; and each secret is required on its own: with all
+# the others given, leaving out just that one is refused, naming it. (Compose names one missing variable at a time.)
 refuses_without_secrets() {
-  local refusal
+  local refusal variable required
   log "compose without its secrets must refuse to start"
   refusal="$(env -i PATH="$PATH" DOCKER_HOST="$DOCKER_HOST" docker-compose -f "$RUN/docker-compose.yml" \
     --project-directory "$ROOT/deploy" -p "$PROJECT" up -d --no-build "${SERVICES[@]}" 2>&1)" \
@@ -152,6 +154,13 @@ refuses_without_secrets() {
   grep -Eq 'set [A-Z_]+' <<< "$refusal" || die "compose refused, but without naming the secret: $refusal"
   [ -z "$(leftovers container)$(leftovers network)$(leftovers volume)" ] || die "compose refused but created something"
   log "refused: $(grep -Eo 'in service "[^"]+": set [A-Z_]+.*' <<< "$refusal" | head -1)"
+  required="$(grep -Eo '\$\{[A-Z_]+:\?' "$RUN/docker-compose.yml" | tr -d '${:?' | sort -u)"
+  for variable in $required; do
+    refusal="$(env -u "$variable" docker-compose -f "$RUN/docker-compose.yml" --project-directory "$ROOT/deploy" \
+      -p "$PROJECT" config -q 2>&1)" && die "compose accepts no $variable"
+    grep -Eq "\": set ${variable}( |$)" <<< "$refusal" || die "compose refused without $variable but named another: $refusal"
+  done
+  log "each of $(wc -w <<< "$required") secrets is required and named when missing: $(echo $required)"
 }
 
 # Secrets for this run only: made up here, gone with $RUN. Passwords are letters and digits (some go in URLs).
@@ -169,7 +178,7 @@ make_secrets() {
 }
 
 wait_until_healthy() {
-  local service process up_at=$SECONDS
+  local service process
   for service in postgres rabbitmq; do
     until_ok 120 "$service healthy" test "$(podman inspect --format '{{.State.Health.Status}}' "$(container "$service")")" = healthy
   done
@@ -186,7 +195,7 @@ wait_until_healthy() {
   for process in orders products users; do
     until_ok 60 "the gateway routing to $process" gateway_routes_to "$process"
   done
-  log "every service up and healthy $((SECONDS - up_at)) s after compose up"
+  log "every service up and healthy $((SECONDS - UP_AT)) s after compose up began"
 }
 
 # The README's walk-through, through the gateway, with compose's administrator (SHOP_ADMIN_PASSWORD).
@@ -243,11 +252,12 @@ main() {
   trap 'exit 143' TERM
   sed '/^name: /d' "$ROOT/deploy/docker-compose.yml" > "$RUN/docker-compose.yml"
   start_podman_api
-  refuses_without_secrets
   make_secrets
+  refuses_without_secrets
 
   log "compose up: ${SERVICES[*]}"
   STARTED=1
+  UP_AT=$SECONDS
   if ! compose_up; then
     # Podman's DNS server here (aardvark-dns 1.4) drops queries while it reloads, which it does each time a container
     # joins the network (containers/aardvark-dns#389, fixed in later versions): a one-shot service starting alongside
