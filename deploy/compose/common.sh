@@ -41,10 +41,11 @@ apt_install() {
 }
 
 # podman 4.3 as it works here (reference: machine notes): runc, not crun (which fails on the hybrid cgroups), cgroupfs
-# and a file event log (no systemd), and ulimits RabbitMQ and PostgreSQL can live with. Passed with CONTAINERS_CONF,
-# so /etc/containers stays as the package left it.
+# and a file event log (no systemd), and ulimits RabbitMQ and PostgreSQL can live with; netavark with aardvark-dns,
+# which resolves the compose services' names (without recommends, apt would pick the CNI plugins, which have no DNS).
+# Passed with CONTAINERS_CONF, so /etc/containers stays as the package left it.
 setup_podman() {
-  apt_install podman runc
+  apt_install podman runc netavark aardvark-dns iptables
   mkdir -p "$STATE"
   cat > "$STATE/containers.conf" <<'EOF'
 [containers]
@@ -54,6 +55,9 @@ default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+
+[network]
+network_backend = "netavark"
 EOF
   export CONTAINERS_CONF="$STATE/containers.conf"
 }
