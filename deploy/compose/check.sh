@@ -11,7 +11,9 @@
 #   5. Prometheus must find every process in the registry and scrape it (each target up);
 #   6. takes everything down again, volumes and network included, and checks that nothing of it is left.
 # Run as root: deploy/compose/check.sh (or ./shop compose-check). Published ports: SHOP_PORT (5080), EUREKA_PORT
-# (8761), PROMETHEUS_PORT (9090), RABBITMQ_MANAGEMENT_PORT (15672), all on 127.0.0.1.
+# (8761), PROMETHEUS_PORT (9090), RABBITMQ_MANAGEMENT_PORT (15672), all on 127.0.0.1. SHOP_COMPOSE_ORDERS: how many
+# orders of one mug (15.00) to place, 3 by default (a new account's 10000 points pay for 6). SHOP_COMPOSE_PROJECT:
+# the compose project's name (shopmodular-check), by whose label everything it starts is found and removed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
