@@ -114,21 +114,28 @@ dotnet_image() {
   rm -rf "$context"
 }
 
-need_root
-setup_podman
-mkdir -p "$STATE/logs"
-build_base
-base_id="$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")"
+main() {
+  local server variable
+  need_root
+  setup_podman
+  mkdir -p "$STATE/logs"
+  build_base
+  base_id="$(podman image inspect --format '{{.Id}}' "$BASE_IMAGE")"
 
-for server in postgres rabbitmq prometheus; do
-  variable="$(echo "$server" | tr a-z A-Z)_IMAGE"
-  build "${!variable}" "$(hash_of "$base_id" -- "deploy/compose/images/$server")" \
-    "$IMAGES/$server" "$IMAGES/$server/Containerfile"
-done
+  for server in postgres rabbitmq prometheus; do
+    variable="$(echo "$server" | tr a-z A-Z)_IMAGE"
+    build "${!variable}" "$(hash_of "$base_id" -- "deploy/compose/images/$server")" \
+      "$IMAGES/$server" "$IMAGES/$server/Containerfile"
+  done
 
-dotnet_image "$SHOP_IMAGE" src/Host/ShopModular.Host/ShopModular.Host.csproj 8080 ShopModular.Host
-dotnet_image "$SHOP_GATEWAY_IMAGE" src/Host/ShopModular.Gateway/ShopModular.Gateway.csproj 8080 ShopModular.Gateway
-dotnet_image "$EUREKA_IMAGE" src/Host/ShopModular.Registry/ShopModular.Registry.csproj 8761 registry-entrypoint.sh
-dotnet_image "$CONFIG_SERVER_IMAGE" src/Dev/ShopModular.ConfigServer/ShopModular.ConfigServer.csproj 8888 \
-  configserver-entrypoint.sh
-log "images ready"
+  dotnet_image "$SHOP_IMAGE" src/Host/ShopModular.Host/ShopModular.Host.csproj 8080 ShopModular.Host
+  dotnet_image "$SHOP_GATEWAY_IMAGE" src/Host/ShopModular.Gateway/ShopModular.Gateway.csproj 8080 ShopModular.Gateway
+  dotnet_image "$EUREKA_IMAGE" src/Host/ShopModular.Registry/ShopModular.Registry.csproj 8761 registry-entrypoint.sh
+  dotnet_image "$CONFIG_SERVER_IMAGE" src/Dev/ShopModular.ConfigServer/ShopModular.ConfigServer.csproj 8888 \
+    configserver-entrypoint.sh
+  log "images ready"
+}
+
+main "$@"
+# Whatever main returns, stop here: bash reads a script as it runs, and this file may change meanwhile.
+exit $?
