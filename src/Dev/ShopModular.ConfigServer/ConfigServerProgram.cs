@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration.Memory;
-using ShopModular.Platform.Configuration;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Configuration;
+using ShopModular.ServiceDefaults.Discovery;
 
 namespace ShopModular.ConfigServer;
 

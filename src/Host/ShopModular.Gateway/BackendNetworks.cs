@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 
 namespace ShopModular.Gateway;
 

@@ -2,10 +2,11 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Prometheus;
-using ShopModular.Platform.Configuration;
-using ShopModular.Platform.Discovery;
-using ShopModular.Platform.Observability;
-using ShopModular.Platform.Security;
+using Scalar.AspNetCore;
+using ShopModular.ServiceDefaults.Configuration;
+using ShopModular.ServiceDefaults.Discovery;
+using ShopModular.ServiceDefaults.Observability;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Gateway;
 
@@ -40,6 +41,7 @@ public static class GatewayProgram
         builder.AddEurekaClient(AppName);
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<ServiceForwarder>();
+        builder.Services.AddSingleton<ApiDocument>();
         BackendNetworks.AddBackendNetworks(builder.Services, settings, builder.Environment);
         builder.Services.AddRateLimiter(_ => { });
         // The limit is read for each request, so that a changed Gateway:RateLimitPermits applies at once without a
@@ -93,6 +95,10 @@ public static class GatewayProgram
         Metrics.DefaultRegistry.AddBeforeCollectCallback(forwarder.ReportInstances);
         app.MapMetrics("/metrics").DisableRateLimiting();
         app.UseRateLimiter();
+        // The API page of the whole API, as the monolith has it: the modules' documents merged.
+        app.MapGet(ApiDocument.Path, (ApiDocument document, CancellationToken cancellationToken) => document.MergedAsync(cancellationToken));
+        app.MapScalarApiReference("/api-docs");
+        app.MapGet("/", () => Results.Redirect("/api-docs"));
         // Everything else is the public API, forwarded (or answered 404 when no route owns the path).
         app.MapFallback("{**path}", forwarder.ForwardAsync);
         await app.RunAsync();

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Prometheus;
-using ShopModular.Platform.Discovery;
-using ShopModular.Platform.Http;
+using ShopModular.ServiceDefaults.Discovery;
+using ShopModular.ServiceDefaults.Http;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ShopModular.Gateway;
@@ -153,7 +153,7 @@ public sealed partial class ServiceForwarder(
     }
 
     /// <summary>The UP instances of the service's own application, at addresses the gateway may forward to.</summary>
-    private IReadOnlyList<ServiceInstance> AllowedUpInstances(string service) =>
+    public IReadOnlyList<ServiceInstance> AllowedUpInstances(string service) =>
         registry.UpInstances(service) is var up && up.All(backendNetworks.Allow) ? up : [.. up.Where(backendNetworks.Allow)];
 
     /// <summary>The instances not skipped after a failed attempt; all of them when every one is (better a try than a refusal).</summary>

@@ -23,6 +23,7 @@ public static class RegistryProgram
         var app = builder.Build();
         app.UseRegistryAccess();
         app.MapEureka();
+        app.MapStatusPage();
         app.MapGet("/health", () => Results.Ok(new { status = "UP" }));
         await app.RunAsync();
     }

@@ -38,8 +38,13 @@ public static class RegistryAccess
             await next(context);
         });
 
+    /// <summary>
+    /// The registry's contents are the REST API and the status page at <c>/</c> (<see cref="StatusPage"/>), which lists
+    /// the same addresses: a change to them always needs the credentials, a read only when reads do. The health page
+    /// says nothing about them and stays open.
+    /// </summary>
     private static bool NeedsCredentials(HttpRequest request, RegistrySettings settings) =>
-        request.Path.StartsWithSegments("/eureka", StringComparison.OrdinalIgnoreCase)
+        (request.Path.StartsWithSegments("/eureka", StringComparison.OrdinalIgnoreCase) || request.Path == "/")
         && (settings.ReadsNeedCredentials || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)));
 
     private static bool HasCredentials(HttpRequest request, RegistrySettings settings)

@@ -2,32 +2,29 @@ using System.Reflection;
 using System.Text.Json.Serialization;
 using JasperFx.Resources;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Prometheus;
 using Scalar.AspNetCore;
-using Microsoft.AspNetCore.Routing;
-using ShopModular.Platform.Configuration;
-using ShopModular.Platform.Discovery;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Http;
 using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Observability;
 using ShopModular.Platform.Persistence;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Configuration;
+using ShopModular.ServiceDefaults.Discovery;
+using ShopModular.ServiceDefaults.Observability;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Platform;
 
 /// <summary>What every ShopModular process has, whichever modules it hosts.</summary>
 public static class ShopPlatform
 {
-    /// <summary>The health checks that <c>/health/ready</c> runs.</summary>
-    internal const string ReadyTag = "ready";
-
     /// <summary>
     /// Adds the platform and the modules that the hosting switch (<c>Shop:Modules</c>) selects;
     /// a module that is not selected contributes nothing: no routes, handlers, DbContext or tables.
@@ -61,7 +58,7 @@ public static class ShopPlatform
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer(BearerSecurityScheme.AddAsync));
         builder.AddShopAuthentication();
         builder.Services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ShopHealth.ReadyTag]);
 
         foreach (var module in hosted)
         {
@@ -93,8 +90,7 @@ public static class ShopPlatform
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        app.MapShopHealthChecks();
         app.MapMetrics("/metrics");
         app.MapOpenApi();
         app.MapScalarApiReference("/api-docs");

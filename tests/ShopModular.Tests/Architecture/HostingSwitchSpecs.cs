@@ -37,11 +37,16 @@ public sealed class SingleModuleHosts : IAsyncLifetime
     }
 }
 
+/// <summary>The specs that look at the single-module hosts share one set of them (each host is a database and a start-up).</summary>
+[CollectionDefinition(nameof(SingleModuleHosts))]
+public sealed class SingleModuleHostsCollection : ICollectionFixture<SingleModuleHosts>;
+
 /// <summary>
 /// The hosting switch: a process hosting one module has that module's routes, handlers, DbContext and
 /// schema, and nothing of the others. Split mode rests on this.
 /// </summary>
-public sealed class HostingSwitchSpecs(SingleModuleHosts hosts) : IClassFixture<SingleModuleHosts>
+[Collection(nameof(SingleModuleHosts))]
+public sealed class HostingSwitchSpecs(SingleModuleHosts hosts)
 {
     /// <summary>One anonymous call per module: 404 where the module is absent, its own answer where it is hosted.</summary>
     private static readonly Dictionary<string, (string Url, int HostedStatus)> Probes = new()

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ShopModular.Platform.Configuration;
+using ShopModular.ServiceDefaults.Configuration;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.ConfigClient;

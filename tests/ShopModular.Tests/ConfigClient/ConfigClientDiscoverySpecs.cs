@@ -2,8 +2,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ShopModular.Gateway;
-using ShopModular.Platform.Configuration;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Configuration;
+using ShopModular.ServiceDefaults.Discovery;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.ConfigClient;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ShopModular.Platform.Configuration;
+using ShopModular.ServiceDefaults.Configuration;
 
 namespace ShopModular.Tests.ConfigClient;
 

@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ShopModular.Platform.Configuration;
+using ShopModular.ServiceDefaults.Configuration;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.ConfigClient;

@@ -1,7 +1,7 @@
 using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Discovery;

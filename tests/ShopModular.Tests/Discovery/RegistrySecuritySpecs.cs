@@ -38,6 +38,8 @@ public sealed class RegistrySecuritySpecs : IAsyncLifetime
         { "DELETE", ProductsInstance, null },
         { "PUT", $"{ProductsInstance}?status=UP", null },
         { "PUT", $"{ProductsInstance}/metadata?prometheus.port=55673", null },
+        // The status page only reads.
+        { "POST", "/", null },
     };
 
     [Theory]
@@ -53,27 +55,31 @@ public sealed class RegistrySecuritySpecs : IAsyncLifetime
         Assert.Equal(before, await RegistryTextAsync());
     }
 
-    [Fact]
-    public async Task reads_stay_open_unless_configured_otherwise()
+    [Theory]
+    [InlineData("/eureka/apps")]
+    [InlineData("/")] // the status page lists the same instances
+    public async Task reads_stay_open_unless_configured_otherwise(string url)
     {
         await using var closed = await RegistrySpecs.StartAsync(builder => builder.UseSetting("Registry:ReadsNeedCredentials", "true"));
 
         await _registry.Scenario(s =>
         {
-            s.Get.Url("/eureka/apps");
+            s.Get.Url(url);
             s.StatusCodeShouldBe(200);
         });
-        await closed.Scenario(s =>
+        var refused = await closed.Scenario(s =>
         {
-            s.Get.Url("/eureka/apps");
+            s.Get.Url(url);
             s.StatusCodeShouldBe(401);
         });
         await closed.Scenario(s =>
         {
-            s.Get.Url("/eureka/apps");
+            s.Get.Url(url);
             s.WithRequestHeader("Authorization", RegistrySpecs.Credentials.ToString());
             s.StatusCodeShouldBe(200);
         });
+
+        Assert.Equal("Basic realm=\"eureka\"", refused.Context.Response.Headers.WWWAuthenticate.ToString());
     }
 
     public static TheoryData<string, string> HostileRegistrations => new()

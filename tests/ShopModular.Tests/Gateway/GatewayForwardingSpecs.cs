@@ -3,7 +3,7 @@ using System.Net;
 using Alba;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Gateway;

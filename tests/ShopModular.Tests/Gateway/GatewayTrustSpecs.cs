@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Gateway;

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Gateway;

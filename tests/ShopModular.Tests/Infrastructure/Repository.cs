@@ -46,7 +46,7 @@ public static class Repository
         throw new InvalidOperationException($"No {count} free consecutive loopback ports between 20000 and {ephemeralStart}.");
     }
 
-    private static bool IsFree(int port)
+    public static bool IsFree(int port)
     {
         try
         {

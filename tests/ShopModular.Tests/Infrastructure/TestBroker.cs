@@ -5,7 +5,7 @@ using System.Text;
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
-/// The RabbitMQ broker that <c>./shop test</c> starts. Each topology under test gets a virtual host of its own,
+/// The test RabbitMQ broker (<see cref="TestServers"/>). Each topology under test gets a virtual host of its own,
 /// so test classes running in parallel never consume each other's messages.
 /// </summary>
 public static class TestBroker
@@ -16,19 +16,15 @@ public static class TestBroker
     /// <summary>Set by <c>./shop test</c>: the broker's management API.</summary>
     public const string ManagementVariable = "SHOP_TEST_RABBITMQ_MANAGEMENT";
 
-    private static string Variable(string name) =>
-        Environment.GetEnvironmentVariable(name)
-        ?? throw new InvalidOperationException($"{name} is not set: run the specs with ./shop test.");
-
     /// <summary>A new, empty virtual host; returns the AMQP URI that connects to it.</summary>
     public static async Task<string> CreateVirtualHostAsync(string purpose)
     {
         var name = $"{purpose}-{Guid.NewGuid():N}";
         using var management = Management();
         (await management.PutAsync($"api/vhosts/{name}", content: null)).EnsureSuccessStatusCode();
-        (await management.PutAsJsonAsync($"api/permissions/{name}/{UserOf(Variable(BrokerVariable))}", new { configure = ".*", write = ".*", read = ".*" }))
+        (await management.PutAsJsonAsync($"api/permissions/{name}/{UserOf(TestServers.Broker)}", new { configure = ".*", write = ".*", read = ".*" }))
             .EnsureSuccessStatusCode();
-        return new UriBuilder(Variable(BrokerVariable)) { Path = "/" + name }.Uri.ToString();
+        return new UriBuilder(TestServers.Broker) { Path = "/" + name }.Uri.ToString();
     }
 
     /// <summary>The user an AMQP URI signs in as.</summary>
@@ -37,8 +33,8 @@ public static class TestBroker
     /// <summary>A client of the broker's management API, signed in as the administrator.</summary>
     public static HttpClient Management()
     {
-        var client = new HttpClient { BaseAddress = new Uri(Variable(ManagementVariable).TrimEnd('/') + "/") };
-        var userInfo = Uri.UnescapeDataString(new Uri(Variable(BrokerVariable)).UserInfo);
+        var client = new HttpClient { BaseAddress = new Uri(TestServers.BrokerManagement.TrimEnd('/') + "/") };
+        var userInfo = Uri.UnescapeDataString(new Uri(TestServers.Broker).UserInfo);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
         return client;
     }

@@ -3,7 +3,7 @@ using Npgsql;
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
-/// Each host under test gets a database of its own on the PostgreSQL server that <c>./shop test</c> starts,
+/// Each host under test gets a database of its own on the test PostgreSQL server (<see cref="TestServers"/>),
 /// so test classes run in parallel without seeing each other's rows.
 /// </summary>
 public static class TestDatabase
@@ -11,9 +11,7 @@ public static class TestDatabase
     /// <summary>Set by <c>./shop test</c>: a role that may create databases on a throwaway server.</summary>
     public const string ServerVariable = "SHOP_TEST_DATABASE";
 
-    private static string ServerConnectionString =>
-        Environment.GetEnvironmentVariable(ServerVariable)
-        ?? throw new InvalidOperationException($"{ServerVariable} is not set: run the specs with ./shop test.");
+    private static string ServerConnectionString => TestServers.Database;
 
     public static async Task<string> CreateAsync(string purpose)
     {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ShopModular.Gateway;
-using ShopModular.Platform.Discovery;
+using ShopModular.ServiceDefaults.Discovery;
 
 namespace ShopModular.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Tests.Infrastructure;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Security;
 using ShopModular.Tests.Infrastructure;
 
 namespace ShopModular.Tests.Platform;

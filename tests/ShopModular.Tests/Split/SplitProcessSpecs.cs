@@ -13,7 +13,7 @@ namespace ShopModular.Tests.Split;
 /// Nothing can be tracked inside other processes, so these specs wait on what a client sees, polling with a
 /// deadline.
 /// </summary>
-public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<SplitProcesses>
+public sealed class SplitProcessSpecs(SplitProcesses processes, ShopHost monolith) : IClassFixture<SplitProcesses>, IClassFixture<ShopHost>
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
     // The script has every process poll its config server every 5 s.
@@ -34,6 +34,39 @@ public sealed class SplitProcessSpecs(SplitProcesses processes) : IClassFixture<
         Assert.Equal(8, (await shop.ProductAsync(mug)).Stock);
         Assert.Equal(ShopHost.InitialPoints - 3_000, await shop.PointsAsync(customer));
     }
+
+    [Fact]
+    public async Task the_gateway_serves_the_document_and_page_of_the_whole_api_as_the_monolith_does()
+    {
+        using var gateway = processes.Gateway();
+        using var monolithClient = monolith.Host.Server.CreateClient();
+
+        var merged = JsonNode.Parse(await gateway.GetStringAsync("/openapi/v1.json"))!.AsObject();
+        var whole = JsonNode.Parse(await monolithClient.GetStringAsync("/openapi/v1.json"))!.AsObject();
+
+        Assert.Equal(Operations(whole), Operations(merged));
+        Assert.Superset(new SortedSet<string> { "POST /api/orders", "POST /api/products", "POST /api/auth/token" }, Operations(merged));
+        // Every type an operation names is described, whichever module's document it came from.
+        var components = merged["components"]!.AsObject();
+        Assert.All(References(merged), reference => Assert.NotNull(components[reference.Split('/')[2]]?[reference.Split('/')[3]]));
+        Assert.Contains("Bearer", components["securitySchemes"]!.AsObject().Select(scheme => scheme.Key));
+        // No module's own address: the page sends its calls to the gateway.
+        Assert.False(merged.ContainsKey("servers"));
+        using var page = await gateway.GetAsync("/api-docs");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static SortedSet<string> Operations(JsonObject document) =>
+        [.. document["paths"]!.AsObject().SelectMany(path => path.Value!.AsObject().Select(operation => $"{operation.Key.ToUpperInvariant()} {path.Key}"))];
+
+    private static IEnumerable<string> References(JsonNode? node) => node switch
+    {
+        JsonObject reference when reference["$ref"] is JsonValue target => [target.GetValue<string>()],
+        JsonObject other => other.SelectMany(property => References(property.Value)),
+        JsonArray array => array.SelectMany(References),
+        _ => [],
+    };
 
     [Fact]
     public async Task the_readme_first_order_completes_through_the_gateway()

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Http;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Orders;
 

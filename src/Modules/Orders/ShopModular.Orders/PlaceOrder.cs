@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using ShopModular.Orders.Contracts;
 using ShopModular.Platform.Http;
-using ShopModular.Platform.Security;
 using ShopModular.Platform.Messaging;
+using ShopModular.ServiceDefaults.Security;
 using Wolverine.Runtime;
 
 namespace ShopModular.Orders;

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using ShopModular.Platform.Http;
-using ShopModular.Platform.Security;
 using ShopModular.Products.Contracts;
+using ShopModular.ServiceDefaults.Security;
 using Wolverine.EntityFrameworkCore;
 
 namespace ShopModular.Products;

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Http;
-using ShopModular.Platform.Security;
 using ShopModular.Products.Contracts;
+using ShopModular.ServiceDefaults.Security;
 using Wolverine.EntityFrameworkCore;
 
 namespace ShopModular.Products;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using ShopModular.Platform.Http;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Users;
 

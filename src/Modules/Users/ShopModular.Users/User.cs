@@ -18,7 +18,7 @@ public sealed class User
 
     public DateTimeOffset CreatedAt { get; init; }
 
-    public IReadOnlyList<string> Roles => IsAdmin ? [ShopModular.Platform.Security.ShopRoles.Admin] : [];
+    public IReadOnlyList<string> Roles => IsAdmin ? [ShopModular.ServiceDefaults.Security.ShopRoles.Admin] : [];
 
     public static string NormalizeEmail(string email) => email.Trim().ToLowerInvariant();
 }

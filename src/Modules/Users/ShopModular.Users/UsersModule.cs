@@ -5,11 +5,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using ShopModular.Platform.Configuration;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
-using ShopModular.Platform.Security;
+using ShopModular.ServiceDefaults.Configuration;
+using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Users;
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
+using ShopModular.ServiceDefaults.Http;
 
 namespace ShopModular.Platform.Http;
 

@@ -1,21 +1,22 @@
 using System.Reflection;
 using JasperFx;
 using JasperFx.CodeGeneration;
+using JasperFx.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using JasperFx.Core;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Wolverine;
-using Wolverine.ErrorHandling;
-using Wolverine.Persistence;
-using Wolverine.EntityFrameworkCore;
-using Wolverine.Postgresql;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Observability;
 using ShopModular.Platform.Persistence;
+using ShopModular.ServiceDefaults.Observability;
+using Wolverine;
+using Wolverine.EntityFrameworkCore;
+using Wolverine.ErrorHandling;
+using Wolverine.Persistence;
+using Wolverine.Postgresql;
 
 namespace ShopModular.Platform.Messaging;
 
@@ -99,7 +100,7 @@ public static class ShopMessagingExtensions
         if (brokerConnectionString is not null)
         {
             // Every message between modules goes through the broker: without it this process cannot do its part.
-            builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", tags: [ShopPlatform.ReadyTag]);
+            builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", tags: [ShopHealth.ReadyTag]);
         }
 
         builder.Services.AddSingleton(new MessagePublishers(
