@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
+using OpenTelemetry;
 using Prometheus;
 using Scalar.AspNetCore;
 using ShopModular.Platform.Hosting;
@@ -25,6 +27,9 @@ namespace ShopModular.Platform;
 /// <summary>What every ShopModular process has, whichever modules it hosts.</summary>
 public static class ShopPlatform
 {
+    /// <summary>Wolverine's activity source and the prefix of its meters.</summary>
+    public const string WolverineTelemetry = "Wolverine";
+
     /// <summary>
     /// Adds the platform and the modules that the hosting switch (<c>Shop:Modules</c>) selects;
     /// a module that is not selected contributes nothing: no routes, handlers, DbContext or tables.
@@ -40,7 +45,11 @@ public static class ShopPlatform
         var serviceName = hosted.Count == available.Length ? "shopmodular" : $"shopmodular-{string.Join('-', hosted.Select(module => module.Name))}";
         var appName = hosted.Count == 1 ? hosted[0].Name : serviceName;
         builder.AddShopConfigServer(appName);
-        builder.AddShopTelemetry(appName);
+        // What only a module host has to trace: its database calls and Wolverine's sending, receiving and handling.
+        builder.AddShopTelemetry(appName)?
+            .WithTracing(tracing => tracing.AddNpgsql().AddSource(WolverineTelemetry))
+            // Wolverine names its meter after the service: Wolverine:shopmodular-orders.
+            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation().AddMeter($"{WolverineTelemetry}:*"));
         PrometheusDefaults.PublishOnlyWolverineMeters();
 
         builder.Services.AddProblemDetails();

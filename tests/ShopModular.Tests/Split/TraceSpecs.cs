@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
-using ShopModular.Platform.Observability;
+using ShopModular.Platform;
 using ShopModular.Tests.Infrastructure;
 using ShopModular.Users;
 
@@ -113,7 +113,7 @@ public sealed class TraceSpecs(TracedSplitProcesses processes) : IClassFixture<T
                 var known = spans.Select(span => span.SpanId).Append(trace.SpanId).ToHashSet();
                 return Task.FromResult(
                     spans.Any(span => span.Service == "gateway") &&
-                    hops.All(hop => spans.Any(span => span.Service == hop.Service && span.Scope == ShopTelemetry.WolverineSource && span.Name == hop.Name)) &&
+                    hops.All(hop => spans.Any(span => span.Service == hop.Service && span.Scope == ShopPlatform.WolverineTelemetry && span.Name == hop.Name)) &&
                     spans.All(span => known.Contains(span.ParentSpanId)));
             },
             ExportTimeout,

@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
-using ShopModular.Platform.Observability;
 using ShopModular.Platform.Persistence;
+using ShopModular.ServiceDefaults.Observability;
 using Wolverine;
 using Wolverine.Runtime;
 

@@ -3,13 +3,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace ShopModular.Platform.Observability;
+namespace ShopModular.ServiceDefaults.Observability;
 
 /// <summary>
 /// OpenTelemetry traces, metrics and logs over OTLP, in every process (module hosts and gateway), switched on by the
@@ -20,15 +19,14 @@ namespace ShopModular.Platform.Observability;
 /// <para>One order's saga is one trace: the gateway forwards the trace context to the Orders process (W3C
 /// <c>traceparent</c>), Wolverine carries it from a handler to the messages it publishes (the envelope's
 /// <c>parent-id</c>: a RabbitMQ header, and part of the envelope the durable outbox stores), and a batched step publishes each
-/// message it causes in the trace of the message that caused it (see <see cref="Messaging.BatchedStep{TMessage}"/>).</para>
+/// message it causes in the trace of the message that caused it (the platform's <c>BatchedStep</c>).</para>
+/// <para>What every process has: ASP.NET Core, HttpClient, logs and the platform's own spans. The module hosting adds
+/// Npgsql's and Wolverine's to the builder this returns.</para>
 /// </summary>
 public static class ShopTelemetry
 {
     /// <summary>The standard key whose value (the collector's address) switches telemetry on.</summary>
     public const string EndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
-
-    /// <summary>Wolverine's spans: sending, receiving and handling each message.</summary>
-    public const string WolverineSource = "Wolverine";
 
     /// <summary>The platform's own spans: a batched saga step's transaction, and the messages it publishes.</summary>
     public static ActivitySource Source { get; } = new("ShopModular");
@@ -38,16 +36,17 @@ public static class ShopTelemetry
 
     /// <summary>
     /// Exports this process's traces, metrics and logs as <paramref name="serviceName"/> (<c>service.name</c>: the
-    /// module's name in the split topology, <c>gateway</c>, or the monolith's name), when <see cref="EndpointKey"/> is set.
+    /// module's name in the split topology, <c>gateway</c>, or the monolith's name), when <see cref="EndpointKey"/> is set;
+    /// null otherwise.
     /// </summary>
-    public static WebApplicationBuilder AddShopTelemetry(this WebApplicationBuilder builder, string serviceName)
+    public static IOpenTelemetryBuilder? AddShopTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
         if (!IsEnabled(builder.Configuration))
         {
-            return builder;
+            return null;
         }
 
-        builder.Services.AddOpenTelemetry()
+        return builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing => tracing
                 // Polling in the background (registry heartbeats, config server, the message store's agents) would
@@ -56,21 +55,16 @@ public static class ShopTelemetry
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
                 // The gateway's forwarding too: YARP's forwarder sends through SocketsHttpHandler, traced as HttpClient.
                 .AddHttpClientInstrumentation()
-                .AddNpgsql()
-                .AddSource(WolverineSource, Source.Name))
+                .AddSource(Source.Name))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddNpgsqlInstrumentation()
-                // Wolverine names its meter after the service: Wolverine:shopmodular-orders.
-                .AddMeter($"{WolverineSource}:*"))
+                .AddHttpClientInstrumentation())
             .WithLogging(configureBuilder: null, configureOptions: logging =>
             {
                 logging.IncludeFormattedMessage = true;
                 logging.IncludeScopes = true;
             })
             .UseOtlpExporter();
-        return builder;
     }
 
     // Health probes and Prometheus scrapes come every few seconds and tell nothing about a request.
