@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,9 +28,11 @@ public static class OrdersModule
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)
     {
-        PlaceOrder.Map(routes);
-        GetOrder.Map(routes);
-        ListOrders.Map(routes);
+        // Every order route: one prefix, one tag, a signed-in caller (whose order it is, each use case checks).
+        var orders = routes.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization();
+        PlaceOrder.Map(orders);
+        GetOrder.Map(orders);
+        ListOrders.Map(orders);
         routes.MapDeadLetters(Name);
     }
 }
