@@ -10,8 +10,10 @@ namespace ShopModular.Orders;
 public static class GetOrder
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/{id:guid}", Handle)
-            .WithSummary("One order with its payment and saga history (its owner or an administrator); with Prefer: wait=N, once it has ended or N seconds have passed");
+        routes.MapGet("/api/orders/{id:guid}", Handle)
+            .WithTags("Orders")
+            .WithSummary("One order with its payment and saga history (its owner or an administrator); with Prefer: wait=N, once it has ended or N seconds have passed")
+            .RequireAuthorization();
 
     public static async Task<IResult> Handle(
         Guid id,

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,11 +27,9 @@ public static class OrdersModule
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)
     {
-        // Every order route: one prefix, one tag, a signed-in caller (whose order it is, each use case checks).
-        var orders = routes.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization();
-        PlaceOrder.Map(orders);
-        GetOrder.Map(orders);
-        ListOrders.Map(orders);
+        PlaceOrder.Map(routes);
+        GetOrder.Map(routes);
+        ListOrders.Map(routes);
         routes.MapDeadLetters(Name);
     }
 }

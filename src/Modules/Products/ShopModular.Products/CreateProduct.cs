@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Http;
 using ShopModular.Products.Contracts;
+using ShopModular.ServiceDefaults.Security;
 using Wolverine.EntityFrameworkCore;
 
 namespace ShopModular.Products;
@@ -14,8 +15,10 @@ public static class CreateProduct
     public const int MaxNameLength = 200;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("", Handle)
-            .WithSummary("Add a product to the catalog (administrator)");
+        routes.MapPost("/api/products", Handle)
+            .WithTags("Catalog")
+            .WithSummary("Add a product to the catalog (administrator)")
+            .RequireAuthorization(ShopRoles.AdminPolicy);
 
     public static async Task<IResult> Handle(
         CreateProductRequest request, IDbContextOutbox<ProductsDbContext> outbox, CancellationToken cancellationToken)

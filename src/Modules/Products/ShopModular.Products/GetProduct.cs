@@ -9,7 +9,8 @@ namespace ShopModular.Products;
 public static class GetProduct
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/{id:guid}", Handle)
+        routes.MapGet("/api/products/{id:guid}", Handle)
+            .WithTags("Catalog")
             .WithSummary("One product")
             .AllowAnonymous();
 

@@ -12,7 +12,8 @@ public static class ListProducts
     public const int MaxPageSize = 100;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("", Handle)
+        routes.MapGet("/api/products", Handle)
+            .WithTags("Catalog")
             .WithSummary("The catalog, a page at a time (page from 1, pageSize up to 100), oldest first")
             .AllowAnonymous();
 

@@ -1,10 +1,8 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Hosting;
 using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
-using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Products;
 
@@ -22,13 +20,11 @@ public static class ProductsModule
 
     public static void MapProductsEndpoints(IEndpointRouteBuilder routes)
     {
-        // Every catalog route: one prefix, one tag, and an administrator unless a route says anyone may read it.
-        var catalog = routes.MapGroup("/api/products").WithTags("Catalog").RequireAuthorization(ShopRoles.AdminPolicy);
-        ListProducts.Map(catalog);
-        GetProduct.Map(catalog);
-        CreateProduct.Map(catalog);
-        ChangePrice.Map(catalog);
-        Restock.Map(catalog);
+        ListProducts.Map(routes);
+        GetProduct.Map(routes);
+        CreateProduct.Map(routes);
+        ChangePrice.Map(routes);
+        Restock.Map(routes);
         routes.MapDeadLetters(Name);
     }
 }

@@ -13,8 +13,10 @@ public sealed record CurrentUserResponse(Guid Id, string Email, string Name, lon
 public static class GetCurrentUser
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/me", Handle)
-            .WithSummary("The signed-in account, with its points balance");
+        routes.MapGet("/api/users/me", Handle)
+            .WithTags("Accounts")
+            .WithSummary("The signed-in account, with its points balance")
+            .RequireAuthorization();
 
     public static async Task<IResult> Handle(ClaimsPrincipal principal, UsersDbContext db, CancellationToken cancellationToken)
     {

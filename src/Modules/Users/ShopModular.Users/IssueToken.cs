@@ -15,8 +15,10 @@ public sealed record TokenResponse(string AccessToken, string TokenType, int Exp
 public static class IssueToken
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/token", Handle)
-            .WithSummary("Sign in: exchange email and password for a bearer token");
+        routes.MapPost("/api/auth/token", Handle)
+            .WithTags("Accounts")
+            .WithSummary("Sign in: exchange email and password for a bearer token")
+            .AllowAnonymous();
 
     public static async Task<IResult> Handle(
         IssueTokenRequest request,

@@ -24,7 +24,8 @@ public static class RegisterUser
     public const int MaxPasswordLength = 128;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("", Handle)
+        routes.MapPost("/api/users", Handle)
+            .WithTags("Accounts")
             .WithSummary("Register an account")
             .AllowAnonymous();
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -53,12 +52,10 @@ public static class UsersModule
 
     public static void MapUsersEndpoints(IEndpointRouteBuilder routes)
     {
-        // Accounts: a signed-in caller, except for registering; signing in is open to anyone.
-        var accounts = routes.MapGroup("/api/users").WithTags("Accounts").RequireAuthorization();
-        RegisterUser.Map(accounts);
-        GetCurrentUser.Map(accounts);
-        TopUpPoints.Map(accounts);
-        IssueToken.Map(routes.MapGroup("/api/auth").WithTags("Accounts").AllowAnonymous());
+        RegisterUser.Map(routes);
+        IssueToken.Map(routes);
+        GetCurrentUser.Map(routes);
+        TopUpPoints.Map(routes);
         routes.MapDeadLetters(Name);
     }
 }
