@@ -11,7 +11,17 @@ using ShopModular.Benchmarks;
 // are placed at R per second (the saga's latency at a load it can sustain). With --host-pid (Linux),
 // it also reports the CPU the host processes, PostgreSQL (and the broker and gateway when given) spent per order; with
 // --database, the transactions and statements PostgreSQL ran per order for the named databases.
-var options = BenchOptions.Parse(args);
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException invalid)
+{
+    Console.Error.WriteLine($"[bench] error: {invalid.Message}");
+    return 2;
+}
+
 using var usersClient = Client(options.UsersUrl);
 using var productsClient = Client(options.ProductsUrl);
 using var ordersClient = Client(options.OrdersUrl);

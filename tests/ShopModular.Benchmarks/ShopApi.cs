@@ -16,15 +16,38 @@ internal sealed record BenchOptions(
     int Orders, int Concurrency, int Rate, int Warmup, int Users, int Products,
     string AdminEmail, string AdminPassword, int[] HostPids, int? BrokerPid, int? GatewayPid, string? Database, string[] Databases)
 {
+    private static readonly string[] Names =
+    [
+        "--url", "--users-url", "--products-url", "--orders-url", "--orders", "--concurrency", "--rate", "--warmup", "--users", "--products",
+        "--admin-email", "--admin-password", "--host-pid", "--broker-pid", "--gateway-pid", "--database", "--databases",
+    ];
+
+    /// <summary>The options; an unknown one, or one without its value, is an <see cref="ArgumentException"/> naming it.</summary>
     public static BenchOptions Parse(string[] args)
     {
+        for (var index = 0; index < args.Length; index += 2)
+        {
+            if (!Names.Contains(args[index]))
+            {
+                throw new ArgumentException($"unknown option {args[index]} (options: {string.Join(' ', Names)})");
+            }
+
+            if (index + 1 >= args.Length || args[index + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"{args[index]} needs a value");
+            }
+        }
+
         string Value(string name, string fallback)
         {
             var index = Array.IndexOf(args, name);
             return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
         }
 
-        int Number(string name, int fallback) => int.Parse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        int Number(string name, int fallback) =>
+            int.TryParse(Value(name, fallback.ToString(CultureInfo.InvariantCulture)), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+                ? number
+                : throw new ArgumentException($"{name} needs a whole number (got '{Value(name, string.Empty)}')");
 
         var url = Value("--url", "http://127.0.0.1:5080");
         return new BenchOptions(

@@ -43,7 +43,7 @@ public sealed class LocalPostgres(string dataDirectory, int port)
 
     /// <summary>
     /// The server in the foreground, as the postgres user. The app host stops a resource with SIGTERM, which is
-    /// PostgreSQL's smart shutdown (it waits for every client to leave); the wrapper turns it into a fast shutdown.
+    /// PostgreSQL's smart shutdown (it waits for every client to leave); the wrapper makes it a fast shutdown (SIGINT).
     /// </summary>
     public (string Command, string[] Arguments) Command()
     {
@@ -53,7 +53,7 @@ public sealed class LocalPostgres(string dataDirectory, int port)
             Path.Combine(Binaries(), "postgres"), "-D", DataDirectory, "-p", Port.ToString(CultureInfo.InvariantCulture), "-k", DataDirectory,
             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=400", "-c", "shared_buffers=256MB",
         }.Select(Quote));
-        return ("bash", ["-c", $"{server} & server=$!; trap 'kill -INT $server' TERM INT; wait $server; trap - TERM INT; wait $server"]);
+        return Processes.Supervised(server, stopSignal: "INT");
     }
 
     public async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
@@ -95,6 +95,24 @@ public sealed class LocalPostgres(string dataDirectory, int port)
 /// <summary>Short commands the app host runs before or beside its resources.</summary>
 public static class Processes
 {
+    /// <summary>Exit status of a server that ended without the app host asking it to: started again.</summary>
+    public const int EndedUnasked = 75;
+
+    /// <summary>
+    /// A server's command line wrapped so that the app host's stop (SIGTERM) reaches it as <paramref name="stopSignal"/>,
+    /// and so that a server that ends without being asked (an operator's <c>pg_ctl stop</c> or <c>rabbitmqctl stop</c>,
+    /// a crash) exits with <see cref="EndedUnasked"/>, which <see cref="RestartWhenKilled"/> starts again.
+    /// </summary>
+    public static (string Command, string[] Arguments) Supervised(string commandLine, string stopSignal) =>
+        ("bash", ["-c", $"""
+            {commandLine} &
+            server=$!
+            trap 'asked=1; kill -{stopSignal} $server' TERM INT
+            wait $server
+            [ -n "$asked" ] || exit {EndedUnasked}
+            wait $server
+            """]);
+
     public static void Run(params string[] command) => Run(command, new Dictionary<string, string>());
 
     public static void Run(string[] command, IReadOnlyDictionary<string, string> environment)

@@ -51,6 +51,7 @@ using (state)
     });
     builder.Services.AddSingleton(state);
     builder.Services.AddHostedService<ResourceLogFiles>();
+    builder.Services.AddHostedService<ResourcePidFiles>();
 
     IResourceBuilder<ExecutableResource> api;
     try

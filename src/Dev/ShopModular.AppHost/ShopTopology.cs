@@ -199,7 +199,8 @@ public static class ShopTopology
         var epmd = builder.AddExecutable("epmd", "epmd", node.Folder, "-address", "127.0.0.1", "-port", Text(node.EpmdPort))
             .WithHealthCheck("epmd-listening")
             .WithAnnotation(new RestartWhenKilledAnnotation());
-        var broker = builder.AddExecutable("rabbitmq", LocalRabbitMq.Server, node.Folder)
+        var (command, arguments) = Processes.Supervised(LocalRabbitMq.Server, stopSignal: "TERM");
+        var broker = builder.AddExecutable("rabbitmq", command, node.Folder, arguments)
             .WithHealthCheck("rabbitmq-ready")
             .WaitFor(epmd)
             .WithAnnotation(new RestartWhenKilledAnnotation());

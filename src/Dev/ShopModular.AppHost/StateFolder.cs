@@ -42,8 +42,40 @@ public sealed class StateFolder : IDisposable
                 $"./shop run is already running from {path} (pid {owner}): use it, or stop it first (Ctrl-C in its terminal, or kill -TERM {owner}).");
         }
 
-        File.WriteAllText(pidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new StateFolder(path, runLock);
+        File.WriteAllText(pidFile, ProcessStamp.Of(Environment.ProcessId) + "\n");
+        var folder = new StateFolder(path, runLock);
+        folder.StopLeftovers("an earlier run left running", TimeSpan.Zero);
+        return folder;
+    }
+
+    /// <summary>
+    /// Stops the processes the pid files name that still run: at the start, what an earlier run left (one killed before
+    /// it could stop them: its orchestrator stops them as soon as it notices, until then they hold the ports and the
+    /// database folder); at the end, whatever the orchestrator has not stopped yet, so that nothing outlives the run.
+    /// </summary>
+    private void StopLeftovers(string which, TimeSpan grace)
+    {
+        var folder = Combine("pids");
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var stamps = Directory.GetFiles(folder).Select(File.ReadAllText).ToList();
+        var deadline = DateTime.UtcNow + grace;
+        while (stamps.Any(stamp => ProcessStamp.Running(stamp) is not null) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100);
+        }
+
+        var leftovers = stamps.Select(ProcessStamp.Running).OfType<int>().ToList();
+        if (leftovers.Count > 0)
+        {
+            Console.Error.WriteLine($"[shop] stopping {leftovers.Count} process(es) {which}: {string.Join(' ', leftovers)}");
+            ProcessStamp.Stop(leftovers, TimeSpan.FromSeconds(10));
+        }
+
+        Directory.Delete(folder, recursive: true);
     }
 
     public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
@@ -92,6 +124,7 @@ public sealed class StateFolder : IDisposable
 
     public void Dispose()
     {
+        StopLeftovers("the orchestrator had not stopped within 10 s", TimeSpan.FromSeconds(10));
         File.Delete(Combine("run.pid"));
         _lock.Dispose();
     }

@@ -18,20 +18,21 @@ public sealed class ShopRun : IAsyncDisposable
     private readonly bool _ownsState;
     private Process? _process;
 
-    private ShopRun(string stateDirectory, int port, int postgresPort, bool ownsState, IReadOnlyDictionary<string, int>? splitPorts = null)
+    private ShopRun(string stateDirectory, int port, int postgresPort, bool ownsState, IReadOnlyDictionary<string, int> ports)
     {
         _ownsState = ownsState;
         StateDirectory = stateDirectory;
         Port = port;
         PostgresPort = postgresPort;
-        SplitPorts = splitPorts ?? new Dictionary<string, int>();
+        OtherPorts = ports;
     }
 
     /// <summary>
-    /// For <c>./shop run --split</c>: the ports of the broker (four from there), the registry and the module processes,
-    /// by the variable that sets each. Free ones, so that a run never meets another spec's topology.
+    /// The ports of the dashboard and, for <c>./shop run --split</c>, of the broker (four from there), the registry, the
+    /// config server, Prometheus and the module processes, by the variable that sets each. Free ones, so that a run
+    /// never meets another spec's topology.
     /// </summary>
-    public IReadOnlyDictionary<string, int> SplitPorts { get; }
+    public IReadOnlyDictionary<string, int> OtherPorts { get; }
 
     public string StateDirectory { get; }
 
@@ -66,25 +67,31 @@ public sealed class ShopRun : IAsyncDisposable
             File.SetUnixFileMode(state, (UnixFileMode)Convert.ToInt32("755", 8));
         }
 
-        return new ShopRun(state, Repository.FreePort(), Repository.FreePort(), ownsState: true);
+        return new ShopRun(state, Repository.FreePort(), Repository.FreePort(), ownsState: true, new Dictionary<string, int>
+        {
+            ["SHOP_DASHBOARD_PORT"] = Repository.FreePort(),
+            ["SHOP_DASHBOARD_OTLP_PORT"] = Repository.FreePort(),
+        });
     }
 
     /// <summary>A new state folder, for a first <c>./shop run --split</c>, every port of its topology a free one.</summary>
     public static ShopRun SplitInNewState()
     {
         var monolith = InNewState();
-        return new ShopRun(monolith.StateDirectory, monolith.Port, monolith.PostgresPort, ownsState: true, new Dictionary<string, int>
+        return new ShopRun(monolith.StateDirectory, monolith.Port, monolith.PostgresPort, ownsState: true, new Dictionary<string, int>(monolith.OtherPorts)
         {
             ["SHOP_RABBITMQ_PORT"] = Repository.FreePorts(4),
             ["SHOP_REGISTRY_PORT"] = Repository.FreePort(),
             ["SHOP_ORDERS_PORT"] = Repository.FreePort(),
             ["SHOP_PRODUCTS_PORT"] = Repository.FreePort(),
             ["SHOP_USERS_PORT"] = Repository.FreePort(),
+            ["SHOP_CONFIG_PORT"] = Repository.FreePort(),
+            ["SHOP_PROMETHEUS_PORT"] = Repository.FreePort(),
         });
     }
 
     /// <summary>Another <c>./shop run</c> on the same state folder and ports (the first one deletes the folder).</summary>
-    public ShopRun Again() => new(StateDirectory, Port, PostgresPort, ownsState: false, SplitPorts);
+    public ShopRun Again() => new(StateDirectory, Port, PostgresPort, ownsState: false, OtherPorts);
 
     /// <summary>Starts <c>./shop run --no-build</c> with <paramref name="arguments"/> after it, without waiting.</summary>
     public void Start(params string[] arguments)
@@ -97,7 +104,7 @@ public sealed class ShopRun : IAsyncDisposable
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
         start.Environment["SHOP_PORT"] = Port.ToString(CultureInfo.InvariantCulture);
         start.Environment["SHOP_PG_PORT"] = PostgresPort.ToString(CultureInfo.InvariantCulture);
-        foreach (var (variable, port) in SplitPorts)
+        foreach (var (variable, port) in OtherPorts)
         {
             start.Environment[variable] = port.ToString(CultureInfo.InvariantCulture);
         }

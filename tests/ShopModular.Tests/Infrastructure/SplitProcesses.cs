@@ -7,8 +7,9 @@ using ShopModular.Users;
 namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
-/// The split topology as real processes, started exactly as users start it: <c>./shop run --split</c>, with its own
-/// PostgreSQL, RabbitMQ and state folder on free ports. Used by the end-to-end and process-fault specs.
+/// The split topology as real processes, started by the development app host as <c>./shop run --split</c> starts it
+/// (<c>ShopModular.AppHost --topology split</c>), with its own PostgreSQL, RabbitMQ and state folder on free ports,
+/// without the dashboard. Used by the end-to-end and process-fault specs.
 /// </summary>
 public class SplitProcesses : IAsyncLifetime
 {
@@ -18,8 +19,7 @@ public class SplitProcesses : IAsyncLifetime
     private readonly int _postgresPort = Repository.FreePort();
     // The broker takes four consecutive ports: AMQP, management, distribution and epmd.
     private readonly int _brokerPort = Repository.FreePorts(4);
-    private readonly List<Process> _restarted = [];
-    private Process? _shop;
+    private Process? _appHost;
 
     public string StateDirectory { get; } = Path.Combine(Path.GetTempPath(), $"shop-split-{Guid.NewGuid():N}"[..24]);
 
@@ -28,7 +28,7 @@ public class SplitProcesses : IAsyncLifetime
     /// <summary>Processes per module (<c>SHOP_INSTANCES</c>); the first of each on the port <see cref="PortOf"/> gives.</summary>
     protected virtual int Instances => 1;
 
-    /// <summary>More environment for <c>./shop run --split</c>, which every process it starts inherits.</summary>
+    /// <summary>More environment for the app host, which every process it starts inherits.</summary>
     protected virtual void AddEnvironment(IDictionary<string, string?> environment)
     {
     }
@@ -75,10 +75,24 @@ public class SplitProcesses : IAsyncLifetime
     public HttpClient Client(string module) =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{_ports[module]}"), Timeout = TimeSpan.FromSeconds(30) };
 
-    /// <summary>The pid of the module's current process (the script starts a new one when it dies).</summary>
-    public int ProcessIdOf(string module) => int.Parse(File.ReadAllText(Path.Combine(StateDirectory, "split", $"{module}.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The pid of the module's current process (the app host starts a new one when it dies), from its pid file
+    /// (<c>pids/NAME</c>: the pid and the process's start time).
+    /// </summary>
+    public int ProcessIdOf(string module) => ProcessIdOf(module, required: true)!.Value;
 
-    /// <summary>The port of the module's process started by the script.</summary>
+    private int? ProcessIdOf(string resource, bool required)
+    {
+        var file = Path.Combine(StateDirectory, "pids", resource);
+        if (!required && !File.Exists(file))
+        {
+            return null;
+        }
+
+        return int.Parse(File.ReadAllText(file).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The port of the module's first process.</summary>
     public int PortOf(string module) => _ports[module];
 
     /// <summary>
@@ -128,7 +142,7 @@ public class SplitProcesses : IAsyncLifetime
         return (process, port);
     }
 
-    /// <summary>A development password the script made up for this topology (<c>$STATE/secrets/NAME</c>).</summary>
+    /// <summary>A development password the app host made up for this topology (<c>$STATE/secrets/NAME</c>).</summary>
     public string Secret(string name) => File.ReadAllText(Path.Combine(StateDirectory, "secrets", name)).Trim();
 
     /// <summary>The connection string a module's processes use: its own role, on its own database.</summary>
@@ -146,7 +160,7 @@ public class SplitProcesses : IAsyncLifetime
     /// <summary>The broker's management API.</summary>
     public Uri BrokerManagement => new($"http://127.0.0.1:{(_brokerPort + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
 
-    /// <summary>A file of the token key pair <c>./shop run --split</c> made for this state folder.</summary>
+    /// <summary>A file of the token key pair the app host made for this state folder.</summary>
     public string TokenKeyPath(string file) => Path.Combine(StateDirectory, "split-keys", file);
 
     /// <summary>Runs rabbitmqctl against this topology's broker, for example <c>stop_app</c>.</summary>
@@ -154,78 +168,60 @@ public class SplitProcesses : IAsyncLifetime
 
     /// <summary>
     /// Stops the whole broker node (<c>rabbitmqctl stop</c>, as an operator restarting it does), not only its
-    /// application: it closes its connections as it goes down.
+    /// application: it closes its connections as it goes down. The app host starts it again (<see cref="BrokerBackAsync"/>).
     /// </summary>
     public Task StopBrokerAsync() =>
         RabbitMqCtlAsync("stop", Path.Combine(StateDirectory, "rabbitmq", "rabbitmq.pid"));
 
-    /// <summary>Starts the broker node again as <c>./shop</c> starts it (its <c>rabbit_start</c>), and waits until it is up.</summary>
-    public async Task StartBrokerAsync()
+    /// <summary>Waits until the broker the app host started again lets its administrator in.</summary>
+    public async Task BrokerBackAsync()
     {
-        var broker = Path.Combine(StateDirectory, "rabbitmq");
-        // Detached from this process: the script stops it with the rest of the topology (rabbitmqctl stop).
-        using var _ = Process.Start(new ProcessStartInfo(
-            "bash", ["-c", $". '{broker}/env'; exec /usr/lib/rabbitmq/bin/rabbitmq-server >>'{broker}/log/server.out' 2>&1 &"]))!;
-        await RabbitMqCtlAsync("wait", "--timeout", "90", Path.Combine(broker, "rabbitmq.pid"));
+        using var management = new HttpClient { BaseAddress = BrokerManagement, Timeout = TimeSpan.FromSeconds(5) };
+        management.DefaultRequestHeaders.Authorization = RegistryProcess.BasicHeader("shop-admin", Secret("rabbitmq-shop-admin"));
+        await Eventually.UntilAsync(() => Eventually.AnswersAsync(management, "api/whoami"), StartTimeout, () => "The app host did not start the broker again.");
     }
 
-    /// <summary>Stops PostgreSQL with a fast shutdown, which cuts every connection, as a restart by an operator does.</summary>
+    /// <summary>
+    /// Stops PostgreSQL with a fast shutdown, which cuts every connection, as a restart by an operator does. The app
+    /// host starts it again (<see cref="DatabaseBackAsync"/>).
+    /// </summary>
     public Task StopDatabaseAsync() =>
         RunAsync("runuser", "-u", "postgres", "--", Path.Combine(PostgresBin(), "pg_ctl"), "-D", DatabaseDirectory, "-m", "fast", "-w", "-t", "30", "stop");
 
-    /// <summary>
-    /// Starts PostgreSQL again with the options <c>./shop</c> started it with (<c>postmaster.opts</c>, as
-    /// <c>pg_ctl restart</c> reuses them), and waits until it accepts connections.
-    /// </summary>
-    public Task StartDatabaseAsync()
-    {
-        // The first word is the server program; pg_ctl gives the rest, quoted as written, to the server's command line.
-        var options = File.ReadAllText(Path.Combine(DatabaseDirectory, "postmaster.opts")).Trim();
-        options = options[(options.IndexOf(' ', StringComparison.Ordinal) + 1)..];
-        return RunAsync("runuser", "-u", "postgres", "--", Path.Combine(PostgresBin(), "pg_ctl"), "-D", DatabaseDirectory,
-            "-l", Path.Combine(DatabaseDirectory, "server.log"), "-w", "-t", "60", "-o", options, "start");
-    }
+    /// <summary>Waits until the PostgreSQL the app host started again lets a module in.</summary>
+    public Task DatabaseBackAsync() => Eventually.UntilAsync(
+        async () =>
+        {
+            try
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(ConnectionStringOf(OrdersModule.Name) + ";Pooling=false");
+                await connection.OpenAsync();
+                return true;
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                return false;
+            }
+        },
+        StartTimeout,
+        () => "The app host did not start PostgreSQL again.");
 
     private string DatabaseDirectory => Path.Combine(StateDirectory, "pg");
 
-    /// <summary>
-    /// Kills the config server (SIGKILL) and returns how to start it again as it ran: its command line and
-    /// environment, read from /proc before the kill.
-    /// </summary>
-    public async Task<ProcessStartInfo> KillConfigServerAsync()
-    {
-        var pid = (await SocketTable.ListenersAsync()).Single(listener => listener.Port == ConfigServerPort).Pids.Single();
-        var proc = $"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-        var commandLine = (await File.ReadAllTextAsync($"{proc}/cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        var again = new ProcessStartInfo(commandLine[0], commandLine[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        again.Environment.Clear();
-        foreach (var variable in (await File.ReadAllTextAsync($"{proc}/environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var (name, value) = (variable.Split('=', 2)[0], variable.Split('=', 2)[1]);
-            again.Environment[name] = value;
-        }
+    /// <summary>Kills the config server (SIGKILL). The app host starts it again (<see cref="ConfigServerBackAsync"/>).</summary>
+    public void KillConfigServer() => Process.GetProcessById(ProcessIdOf("config-server")).Kill();
 
-        Process.GetProcessById(pid).Kill();
-        return again;
-    }
-
-    /// <summary>
-    /// Starts the config server again (see <see cref="KillConfigServerAsync"/>) and waits until it answers. Ours to stop:
-    /// the script no longer knows it.
-    /// </summary>
-    public async Task RestartConfigServerAsync(ProcessStartInfo start)
+    /// <summary>Waits until the config server the app host started again answers.</summary>
+    public async Task ConfigServerBackAsync()
     {
-        var server = Process.Start(start)!;
-        _restarted.Add(server);
-        _ = PumpAsync(server.StandardOutput, Path.Combine(StateDirectory, "split", "config-server.log"));
-        _ = PumpAsync(server.StandardError, Path.Combine(StateDirectory, "split", "config-server.log"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ConfigServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}") };
-        await Eventually.UntilAsync(() => Eventually.AnswersAsync(client, "/actuator/health"), StartTimeout, () => "The config server did not start again.");
+        await Eventually.UntilAsync(() => Eventually.AnswersAsync(client, "/actuator/health"), StartTimeout, () => "The app host did not start the config server again.");
     }
 
-    /// <summary>The folder of the PostgreSQL server programs that run this topology's database.</summary>
-    private string PostgresBin() =>
-        Path.GetDirectoryName(File.ReadAllText(Path.Combine(DatabaseDirectory, "postmaster.opts")).Split(' ', 2)[0])!;
+    /// <summary>The folder of the PostgreSQL server programs.</summary>
+    private static string PostgresBin() =>
+        Directory.GetDirectories("/usr/lib/postgresql").Select(version => Path.Combine(version, "bin"))
+            .Where(bin => File.Exists(Path.Combine(bin, "pg_ctl"))).OrderByDescending(bin => bin, StringComparer.Ordinal).First();
 
     public virtual async Task InitializeAsync()
     {
@@ -244,29 +240,35 @@ public class SplitProcesses : IAsyncLifetime
         Directory.CreateDirectory(ConfigOverrides);
         await File.WriteAllTextAsync(Path.Combine(ConfigOverrides, "gateway.yml"), "gateway:\n  rateLimitPermits: 1000000\n");
 
-        var start = new ProcessStartInfo("bash", [Path.Combine(Repository.Root(), "shop"), "run", "--split", "--no-build"])
+        var appHost = Path.Combine(Repository.Root(), "src", "Dev", "ShopModular.AppHost", "bin", "Release", "net10.0", "ShopModular.AppHost.dll");
+        var start = new ProcessStartInfo("dotnet", [appHost, "--topology", "split"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
         start.Environment["SHOP_STATE_DIR"] = StateDirectory;
-        start.Environment["SHOP_INSTANCES"] = Instances.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_PG_PORT"] = _postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_RABBITMQ_PORT"] = _brokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_CONFIG_PORT"] = ConfigServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_DASHBOARD"] = "off";
+        start.Environment["SHOP_INSTANCES"] = Instances.ToString(invariant);
+        start.Environment["SHOP_PG_PORT"] = _postgresPort.ToString(invariant);
+        start.Environment["SHOP_RABBITMQ_PORT"] = _brokerPort.ToString(invariant);
+        start.Environment["SHOP_REGISTRY_PORT"] = RegistryPort.ToString(invariant);
+        start.Environment["SHOP_CONFIG_PORT"] = ConfigServerPort.ToString(invariant);
         start.Environment["SHOP_CONFIG_OVERRIDES"] = ConfigOverrides;
-        start.Environment["SHOP_PORT"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_ORDERS_PORT"] = _ports[OrdersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_PRODUCTS_PORT"] = _ports[ProductsModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["SHOP_USERS_PORT"] = _ports[UsersModule.Name].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["SHOP_PROMETHEUS_PORT"] = Repository.FreePort().ToString(invariant);
+        start.Environment["SHOP_PORT"] = GatewayPort.ToString(invariant);
+        foreach (var (module, port) in _ports)
+        {
+            start.Environment[$"SHOP_{module.ToUpperInvariant()}_PORT"] = port.ToString(invariant);
+        }
+
         start.Environment["Shop__Admin__Password"] = ShopHost.AdminPassword;
         start.Environment["Shop__Admin__Email"] = ShopHost.AdminEmail;
         AddEnvironment(start.Environment);
-        _shop = Process.Start(start)!;
-        var output = Path.Combine(StateDirectory, "shop.log");
-        _ = PumpAsync(_shop.StandardOutput, output);
-        _ = PumpAsync(_shop.StandardError, output);
+        _appHost = Process.Start(start)!;
+        var output = Path.Combine(StateDirectory, "app-host.log");
+        _ = PumpAsync(_appHost.StandardOutput, output);
+        _ = PumpAsync(_appHost.StandardError, output);
 
         var deadline = DateTime.UtcNow + StartTimeout;
         foreach (var client in _ports.Keys.Select(Client).Append(Gateway()))
@@ -274,9 +276,9 @@ public class SplitProcesses : IAsyncLifetime
             using var _ = client;
             while (!await Eventually.AnswersAsync(client, "/health/ready"))
             {
-                if (_shop.HasExited || DateTime.UtcNow > deadline)
+                if (_appHost.HasExited || DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException($"./shop run --split did not bring {client.BaseAddress} up; see {output}");
+                    throw new InvalidOperationException($"The app host did not bring {client.BaseAddress} up; see {output} and the logs/ next to it");
                 }
 
                 await Task.Delay(250);
@@ -286,19 +288,12 @@ public class SplitProcesses : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var server in _restarted.Where(server => !server.HasExited))
+        if (_appHost is { HasExited: false })
         {
-            server.Kill();
-            await server.WaitForExitAsync();
-        }
-
-        if (_shop is { HasExited: false })
-        {
-            // SIGTERM, not SIGINT: under nohup or in a background job (./shop test &) SIGINT is ignored, and the whole
-            // topology would outlive the specs. The script stops the module processes, the broker and PostgreSQL it started.
-            await RunAsync("kill", "-TERM", _shop.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // SIGTERM, as Ctrl-C: the app host stops every process it started, and returns once they have ended.
+            await RunAsync("kill", "-TERM", _appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await _shop.WaitForExitAsync(stopped.Token);
+            await _appHost.WaitForExitAsync(stopped.Token);
         }
 
         // SHOP_KEEP_TEST_STATE=1 keeps the processes' logs and data for a look after a failure.

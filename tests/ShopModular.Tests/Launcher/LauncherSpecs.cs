@@ -25,13 +25,13 @@ public sealed class LauncherSpecs
         Assert.Equal("Completed", walkthrough.Order.GetProperty("status").GetString());
 
         var tracked = run.TrackedProcesses();
-        Assert.True(tracked.Count >= 3, $"Expected the script, the host and PostgreSQL in the pid files, found {string.Join(", ", tracked)}");
+        Assert.True(tracked.Count >= 4, $"Expected the app host, its orchestrator, the host and PostgreSQL in the pid files, found {string.Join(", ", tracked)}");
         var listeners = (await SocketTable.ListenersAsync()).Where(listener => listener.Pids.Intersect(tracked).Any()).ToList();
         Assert.Contains(listeners, listener => listener.Port == run.Port);
         Assert.All(listeners, listener => Assert.True(listener.IsLoopback, $"{listener} is not on loopback"));
 
         await run.SignalAsync("TERM");
-        // An impatient operator's second Ctrl-C, while the script stops its processes: it must not cut that short.
+        // An impatient operator's second Ctrl-C, while the app host stops its processes: it must not cut that short.
         await Task.Delay(TimeSpan.FromMilliseconds(300));
         if (!run.Process.HasExited)
         {
@@ -43,7 +43,7 @@ public sealed class LauncherSpecs
         await Eventually.UntilAsync(
             async () => !tracked.Any(ShopRun.IsAlive) && !await ShopRun.ListensAsync(run.Port) && !await ShopRun.ListensAsync(run.PostgresPort),
             StopTimeout,
-            () => $"Still running after the script ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
+            () => $"Still running after the app host ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
         Assert.Empty(run.TrackedProcesses());
     }
 
@@ -54,6 +54,9 @@ public sealed class LauncherSpecs
         await run.StartAsync("--split");
         var walkthrough = await ReadmeWalkthrough.RunAsync(run.Url);
         Assert.True(walkthrough.ExitCode == 0, $"The README's walk-through failed ({walkthrough.ExitCode}):\n{walkthrough.Output}\n{walkthrough.Error}");
+        // The dashboard whose address the banner printed shows the walk-through's order as one trace across the processes.
+        using var dashboard = await DashboardTelemetry.SignInAsync(run.Output);
+        await dashboard.TraceOfAsync("POST", "/api/orders", ["gateway", "orders", "products", "users"]);
 
         using var api = new HttpClient { BaseAddress = new Uri(run.Url) };
         // Ada, signed up by the walk-through, orders the rest of the mugs and more, right up to the stop.
@@ -63,8 +66,8 @@ public sealed class LauncherSpecs
         var inFlight = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ =>
             (await SendAsync(api, HttpMethod.Post, "/api/orders", token, new { items = new[] { new { productId = mug, quantity = 1 } } })).GetProperty("id").GetGuid()));
         var tracked = run.TrackedProcesses();
-        Assert.True(tracked.Count >= 8, $"Expected the script, PostgreSQL, the broker, the registry, three modules and the gateway, found {string.Join(", ", tracked)}");
-        var ports = run.SplitPorts.Values.Append(run.Port).Append(run.PostgresPort).ToList();
+        Assert.True(tracked.Count >= 10, $"Expected the app host, its orchestrator, PostgreSQL, epmd, the broker, the registry, the config server, three modules and the gateway, found {string.Join(", ", tracked)}");
+        var ports = run.OtherPorts.Values.Append(run.Port).Append(run.PostgresPort).ToList();
         Assert.All((await SocketTable.ListenersAsync()).Where(listener => listener.Pids.Intersect(tracked).Any()),
             listener => Assert.True(listener.IsLoopback, $"{listener} is not on loopback"));
 
@@ -74,7 +77,7 @@ public sealed class LauncherSpecs
         await Eventually.UntilAsync(
             async () => !tracked.Any(ShopRun.IsAlive) && !(await SocketTable.ListenersAsync()).Any(listener => ports.Contains(listener.Port)),
             StopTimeout,
-            () => $"Still running after the script ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
+            () => $"Still running after the app host ended: {string.Join(", ", tracked.Where(ShopRun.IsAlive))}\n{run.Output}");
         Assert.Empty(run.TrackedProcesses());
 
         // What was in flight stayed in the durable stores: every order ends once the topology runs again.
@@ -142,7 +145,7 @@ public sealed class LauncherSpecs
     }
 
     [Fact]
-    public async Task a_run_whose_script_was_killed_leaves_state_the_next_run_takes_over_and_stops()
+    public async Task a_run_whose_app_host_was_killed_leaves_state_the_next_run_takes_over_and_stops()
     {
         await using var first = ShopRun.InNewState();
         await first.StartAsync();
@@ -165,7 +168,7 @@ public sealed class LauncherSpecs
         }
         finally
         {
-            // Whatever happened above, nothing the killed script started outlives the spec.
+            // Whatever happened above, nothing the killed app host started outlives the spec.
             foreach (var pid in left.Where(ShopRun.IsAlive))
             {
                 try

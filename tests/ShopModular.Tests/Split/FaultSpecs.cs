@@ -9,18 +9,18 @@ using Xunit.Abstractions;
 
 namespace ShopModular.Tests.Split;
 
-/// <summary>What goes wrong under the real split processes of <c>./shop run --split</c> while orders flow.</summary>
+/// <summary>What goes wrong under the real split processes of the app host (<c>./shop run --split</c>) while orders flow.</summary>
 public enum Fault
 {
-    /// <summary>SIGKILL of the Orders process: no chance to finish anything; the launcher starts it again.</summary>
+    /// <summary>SIGKILL of the Orders process: no chance to finish anything; the app host starts it again.</summary>
     OrdersProcessKilled,
     ProductsProcessKilled,
     UsersProcessKilled,
-    /// <summary>The whole broker node stopped (<c>rabbitmqctl stop</c>) and started again a few seconds later.</summary>
+    /// <summary>The whole broker node stopped (<c>rabbitmqctl stop</c>); the app host starts it again (up ~10 s later).</summary>
     BrokerRestarted,
-    /// <summary>PostgreSQL stopped (fast shutdown: every connection cut) and started again a few seconds later.</summary>
+    /// <summary>PostgreSQL stopped (fast shutdown: every connection cut); the app host starts it again (a few seconds later).</summary>
     DatabaseRestarted,
-    /// <summary>SIGKILL of the config server, started again a few seconds later: the processes keep the settings they have.</summary>
+    /// <summary>SIGKILL of the config server, which the app host starts again: meanwhile the processes keep the settings they have.</summary>
     ConfigServerKilled,
 }
 
@@ -39,8 +39,6 @@ public sealed class FaultSpecs(SplitProcesses processes, ITestOutputHelper outpu
     private const long Price = 1;
     private static readonly TimeSpan LoadInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
-    // How long a stopped server stays away: an operator's restart, a few seconds.
-    private static readonly TimeSpan DownTime = TimeSpan.FromSeconds(3);
 
     [Theory]
     [InlineData(Fault.OrdersProcessKilled)]
@@ -177,43 +175,31 @@ public sealed class FaultSpecs(SplitProcesses processes, ITestOutputHelper outpu
             case Fault.UsersProcessKilled:
                 await KillAsync(UsersModule.Name);
                 break;
+            // Each server is away until the app host has started it again, as it does any process that ended unasked.
             case Fault.BrokerRestarted:
                 // The whole node, as an operator's restart: stop_app alone did not lose a message on the old code.
                 await processes.StopBrokerAsync();
-                await StayAwayAsync(processes.StartBrokerAsync);
+                await processes.BrokerBackAsync();
                 break;
             case Fault.DatabaseRestarted:
                 await processes.StopDatabaseAsync();
-                await StayAwayAsync(processes.StartDatabaseAsync);
+                await processes.DatabaseBackAsync();
                 break;
             case Fault.ConfigServerKilled:
-                var again = await processes.KillConfigServerAsync();
-                await StayAwayAsync(() => processes.RestartConfigServerAsync(again));
+                processes.KillConfigServer();
+                await processes.ConfigServerBackAsync();
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault, null);
         }
     }
 
-    /// <summary>Kills the module's process and waits for the launcher to have started its successor.</summary>
+    /// <summary>Kills the module's process and waits for the app host to have started its successor.</summary>
     private async Task KillAsync(string module)
     {
         var killed = processes.ProcessIdOf(module);
         Process.GetProcessById(killed).Kill();
         await Eventually.UntilAsync(() => Task.FromResult(processes.ProcessIdOf(module) != killed), RecoveryTimeout, () => $"No new {module} process after the kill.");
-    }
-
-    private static async Task StayAwayAsync(Func<Task> start)
-    {
-        try
-        {
-            // The fault itself, not a wait for a condition: the server is away for as long as an operator's restart takes.
-            await Task.Delay(DownTime);
-        }
-        finally
-        {
-            await start();
-        }
     }
 
     private async Task EveryProcessReadyAsync()
