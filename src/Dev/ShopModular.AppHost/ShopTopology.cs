@@ -58,6 +58,12 @@ public static class ShopTopology
                 string.Join(',', [Path.Combine(settings.Root, "deploy", "config"), .. settings.ConfigOverrides]))
             .WithEnvironment("eureka__client__enabled", "true")
             .WithDiscovery(registryUrl)
+            // It does not read deploy/config/ (it serves it): the development timings the others find there, renew every 5 s,
+            // gone from the registry 15 s after the last renewal.
+            .WithEnvironment("eureka__instance__hostName", "127.0.0.1")
+            .WithEnvironment("eureka__instance__ipAddress", "127.0.0.1")
+            .WithEnvironment("eureka__instance__leaseRenewalIntervalInSeconds", "5")
+            .WithEnvironment("eureka__instance__leaseExpirationDurationInSeconds", "15")
             .WaitFor(registry);
 
         var (privateKey, publicKey) = state.TokenKeys();
@@ -146,14 +152,9 @@ public static class ShopTopology
             .WithEnvironment("spring__cloud__config__retry__enabled", "true")
             .WithEnvironment("spring__cloud__config__pollingInterval", "00:00:05");
 
+    /// <summary>The registry's address with its credentials: the one discovery setting that is a secret.</summary>
     private static IResourceBuilder<ExecutableResource> WithDiscovery(this IResourceBuilder<ExecutableResource> process, string registryUrl) =>
-        process.WithEnvironment("eureka__client__serviceUrl__defaultZone", registryUrl)
-            // Development timings (the processes that read deploy/config/ get the same there): renew every 5 s, gone
-            // from the registry 15 s after the last renewal.
-            .WithEnvironment("eureka__instance__hostName", "127.0.0.1")
-            .WithEnvironment("eureka__instance__ipAddress", "127.0.0.1")
-            .WithEnvironment("eureka__instance__leaseRenewalIntervalInSeconds", "5")
-            .WithEnvironment("eureka__instance__leaseExpirationDurationInSeconds", "15");
+        process.WithEnvironment("eureka__client__serviceUrl__defaultZone", registryUrl);
 
     private static IEnumerable<(int, string)> PostgresPorts(DevelopmentSettings settings) =>
         settings.DatabaseServer is null ? [(settings.PostgresPort, "SHOP_PG_PORT")] : [];

@@ -76,20 +76,25 @@ public class SplitProcesses : IAsyncLifetime
         new() { BaseAddress = new Uri($"http://127.0.0.1:{_ports[module]}"), Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>
-    /// The pid of the module's current process (the app host starts a new one when it dies), from its pid file
-    /// (<c>pids/NAME</c>: the pid and the process's start time).
+    /// The pid of the resource's current process, from its pid file (<c>pids/NAME</c>: the pid and the process's start
+    /// time). While the app host starts a dead one again there is none: this waits for it.
     /// </summary>
-    public int ProcessIdOf(string module) => ProcessIdOf(module, required: true)!.Value;
-
-    private int? ProcessIdOf(string resource, bool required)
+    public int ProcessIdOf(string resource)
     {
         var file = Path.Combine(StateDirectory, "pids", resource);
-        if (!required && !File.Exists(file))
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
         {
-            return null;
+            try
+            {
+                return int.Parse(File.ReadAllText(file).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception notYet) when ((notYet is IOException or FormatException) && DateTime.UtcNow < deadline)
+            {
+                // Between two processes, or written right now.
+                Thread.Sleep(100);
+            }
         }
-
-        return int.Parse(File.ReadAllText(file).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The port of the module's first process.</summary>

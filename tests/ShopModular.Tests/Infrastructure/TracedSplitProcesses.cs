@@ -2,7 +2,7 @@ namespace ShopModular.Tests.Infrastructure;
 
 /// <summary>
 /// The split topology (<see cref="SplitProcesses"/>) with OpenTelemetry switched on in every process, as a user switches it
-/// on: the standard OTLP keys in the environment of <c>./shop run --split</c>, pointing at an <see cref="OtlpReceiver"/>.
+/// on: the standard OTLP keys in the environment of the app host (its dashboard off), pointing at an <see cref="OtlpReceiver"/>.
 /// </summary>
 public sealed class TracedSplitProcesses : SplitProcesses
 {

@@ -7,7 +7,7 @@ using ShopModular.Users;
 namespace ShopModular.Tests.Split;
 
 /// <summary>
-/// End to end on real processes started by <c>./shop run --split</c>, through its gateway only: the saga across
+/// End to end on real processes started by the app host as <c>./shop run --split</c> starts them, through the gateway only: the saga across
 /// three processes, and the faults a distributed deployment meets: the broker going away, and a module process
 /// killed mid-saga.
 /// Nothing can be tracked inside other processes, so these specs wait on what a client sees, polling with a
@@ -16,7 +16,7 @@ namespace ShopModular.Tests.Split;
 public sealed class SplitProcessSpecs(SplitProcesses processes, ShopHost monolith) : IClassFixture<SplitProcesses>, IClassFixture<ShopHost>
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(2);
-    // The script has every process poll its config server every 5 s.
+    // The app host has every process poll its config server every 5 s.
     private static readonly TimeSpan ConfigChangeTimeout = TimeSpan.FromMinutes(1);
 
     [Fact]
@@ -84,9 +84,10 @@ public sealed class SplitProcessSpecs(SplitProcesses processes, ShopHost monolit
     [Fact]
     public async Task every_process_of_the_topology_listens_on_loopback_only()
     {
-        // What the script keeps track of: its processes (pids/), the broker, its epmd and PostgreSQL.
+        // What the app host keeps track of (pids/: each process it runs, epmd among them), and the servers' own processes
+        // below the wrappers it runs them in: the broker's Erlang VM and PostgreSQL's postmaster.
         var files = Directory.GetFiles(Path.Combine(processes.StateDirectory, "pids")).Concat(
-            new[] { "rabbitmq/rabbitmq.pid", "rabbitmq/epmd.pid", "pg/postmaster.pid" }.Select(file => Path.Combine(processes.StateDirectory, file)));
+            new[] { "rabbitmq/rabbitmq.pid", "pg/postmaster.pid" }.Select(file => Path.Combine(processes.StateDirectory, file)));
         var pids = files.Select(file => int.Parse(File.ReadLines(file).First().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
 
         var listeners = (await SocketTable.ListenersAsync()).Where(listener => listener.Pids.Any(pids.Contains)).ToList();
@@ -444,7 +445,7 @@ public sealed class SplitProcessSpecs(SplitProcesses processes, ShopHost monolit
         }
     }
 
-    /// <summary>The environment a process was started with (Linux /proc), which is how the script hands out keys.</summary>
+    /// <summary>The environment a process was started with (Linux /proc), which is how the app host hands out keys.</summary>
     private static Dictionary<string, string> EnvironmentOf(int pid) =>
         File.ReadAllText($"/proc/{pid}/environ")
             .Split('\0', StringSplitOptions.RemoveEmptyEntries)
