@@ -18,7 +18,7 @@ public static class OrdersModule
     /// <summary>Where every route of the module is.</summary>
     public const string RoutePrefix = "/api/orders";
 
-    public static ShopModule Definition { get; } = new(Name, typeof(OrdersModule).Assembly, AddOrdersModule, MapOrdersEndpoints);
+    public static ShopModule Definition { get; } = new(Name, typeof(OrdersModule).Assembly, AddOrdersModule, MapOrdersEndpoints, [RoutePrefix]);
 
     public static void AddOrdersModule(WebApplicationBuilder builder)
     {

@@ -17,7 +17,7 @@ public static class ProductsModule
     /// <summary>Where every route of the module is.</summary>
     public const string RoutePrefix = "/api/products";
 
-    public static ShopModule Definition { get; } = new(Name, typeof(ProductsModule).Assembly, AddProductsModule, MapProductsEndpoints);
+    public static ShopModule Definition { get; } = new(Name, typeof(ProductsModule).Assembly, AddProductsModule, MapProductsEndpoints, [RoutePrefix]);
 
     public static void AddProductsModule(WebApplicationBuilder builder)
     {

@@ -28,7 +28,7 @@ public static class UsersModule
 
     private const string Tag = "Accounts";
 
-    public static ShopModule Definition { get; } = new(Name, typeof(UsersModule).Assembly, AddUsersModule, MapUsersEndpoints);
+    public static ShopModule Definition { get; } = new(Name, typeof(UsersModule).Assembly, AddUsersModule, MapUsersEndpoints, [RoutePrefix, SignInRoutePrefix]);
 
     public static void AddUsersModule(WebApplicationBuilder builder)
     {

@@ -66,6 +66,12 @@ public sealed class EurekaClient(
     public IReadOnlyList<ServiceInstance> UpInstances(string app) =>
         _upInstances.TryGetValue(app, out var instances) ? instances : [];
 
+    /// <summary>
+    /// The UP instances of every application, from the last fetch: a new table after each fetch, never changed in
+    /// place, so a caller that derives something from it can tell by reference whether the copy was refreshed.
+    /// </summary>
+    public IReadOnlyDictionary<string, ServiceInstance[]> UpInstancesByApplication => _upInstances;
+
     public async Task<bool> RegisterAsync(JsonObject instance, CancellationToken cancellationToken)
     {
         var app = Text(instance, "app")!;
