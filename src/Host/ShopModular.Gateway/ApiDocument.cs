@@ -7,7 +7,7 @@ namespace ShopModular.Gateway;
 /// from one of its UP instances when asked for, keeping the paths the gateway routes to that service, merged into
 /// one. Fetched on every request, so it always describes what runs now; nobody asks for it often.
 /// </summary>
-public sealed class ApiDocument(ServiceForwarder forwarder, ILogger<ApiDocument> logger)
+public sealed class ApiDocument(ServiceForwarder forwarder, GatewayRoutes routes, ILogger<ApiDocument> logger)
 {
     /// <summary>Where the modules serve theirs, and where the gateway serves the merged one (the API page reads it).</summary>
     public const string Path = "/openapi/v1.json";
@@ -23,7 +23,7 @@ public sealed class ApiDocument(ServiceForwarder forwarder, ILogger<ApiDocument>
     {
         JsonObject? merged = null;
         var missing = new List<string>();
-        foreach (var service in GatewayRoutes.Services)
+        foreach (var service in routes.Services)
         {
             if (await FetchAsync(service, cancellationToken) is not { } document)
             {
@@ -94,7 +94,7 @@ public sealed class ApiDocument(ServiceForwarder forwarder, ILogger<ApiDocument>
         foreach (var (path, operations) in document["paths"]?.AsObject() ?? [])
         {
             // A route of the module's that the gateway does not send to it is not part of the public API.
-            if (GatewayRoutes.ServiceFor(path) == service && operations is not null)
+            if (routes.ServiceFor(path) == service && operations is not null)
             {
                 paths[path] = operations.DeepClone();
             }

@@ -40,6 +40,7 @@ public static class GatewayProgram
         builder.AddShopAuthentication();
         builder.AddEurekaClient(AppName);
         builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<GatewayRoutes>();
         builder.Services.AddSingleton<ServiceForwarder>();
         builder.Services.AddSingleton<ApiDocument>();
         BackendNetworks.AddBackendNetworks(builder.Services, settings, builder.Environment);

@@ -26,6 +26,7 @@ namespace ShopModular.Gateway;
 public sealed partial class ServiceForwarder(
     IHttpForwarder forwarder,
     EurekaClient registry,
+    GatewayRoutes routes,
     BackendNetworks backendNetworks,
     IOptions<GatewaySettings> settings,
     TimeProvider clock,
@@ -70,7 +71,7 @@ public sealed partial class ServiceForwarder(
         context.Request.Headers[CorrelationHeader] = correlationId;
         context.Response.Headers[CorrelationHeader] = correlationId;
 
-        if (GatewayRoutes.ServiceFor(context.Request.Path) is not { } service)
+        if (routes.ServiceFor(context.Request.Path) is not { } service)
         {
             await ProblemAsync(context, StatusCodes.Status404NotFound, "Not Found", $"No route for {context.Request.Path}.");
             return;
@@ -170,7 +171,7 @@ public sealed partial class ServiceForwarder(
     /// <summary>Sets <c>shop_gateway_instances_up</c> from the registry; call before each scrape.</summary>
     public void ReportInstances()
     {
-        foreach (var service in GatewayRoutes.Services)
+        foreach (var service in routes.Services)
         {
             InstancesUp.WithLabels(service).Set(AllowedUpInstances(service).Count);
         }

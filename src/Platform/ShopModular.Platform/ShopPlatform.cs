@@ -84,7 +84,7 @@ public static class ShopPlatform
 
         builder.AddShopMessaging(serviceName, applicationAssembly, connectionStrings[0], hosted, available, MigratesOnStartup(builder.Configuration, builder.Environment));
         var splitMode = hosted.Count < available.Length;
-        builder.AddShopDiscovery(appName, splitMode);
+        builder.AddShopDiscovery(appName, splitMode, [.. hosted.SelectMany(module => module.RoutePrefixes)]);
         return hosted;
     }
 

@@ -5,7 +5,8 @@ namespace ShopModular.Tests.Gateway;
 
 /// <summary>
 /// What the gateway answers itself, with problem details, before or instead of calling a backend. Its registry
-/// is a real one with no service in it, so any request that reached the forwarding step would get 503.
+/// is a real one where Orders, Products and Users declared their routes and then went away, so any request that
+/// reached the forwarding step would get 503.
 /// </summary>
 public sealed class GatewaySpecs(RegistryProcess registry) : IClassFixture<RegistryProcess>
 {
@@ -42,6 +43,16 @@ public sealed class GatewaySpecs(RegistryProcess registry) : IClassFixture<Regis
         });
 
         Assert.Equal("application/problem+json", result.Context.Response.ContentType);
+    }
+
+    [Fact]
+    public async Task a_route_no_service_declared_is_404_even_under_api()
+    {
+        await using var gateway = await StartGatewayAsync();
+
+        // Not a prefix of one that was declared either: /api/orders-archive is not under /api/orders.
+        await GetProblemAsync(gateway, "/api/orders-archive", 404);
+        await GetProblemAsync(gateway, "/api", 404);
     }
 
     [Fact]
@@ -99,5 +110,10 @@ public sealed class GatewaySpecs(RegistryProcess registry) : IClassFixture<Regis
         return result;
     }
 
-    private Task<IAlbaHost> StartGatewayAsync(int permits = 1000) => TestGateway.StartAsync(registry.ServiceUrl, permits);
+    private async Task<IAlbaHost> StartGatewayAsync(int permits = 1000)
+    {
+        var gateway = await TestGateway.StartAsync(registry.ServiceUrl, permits);
+        await TestGateway.KnowsWithNoInstanceUpAsync(gateway, registry, "orders", "products", "users");
+        return gateway;
+    }
 }

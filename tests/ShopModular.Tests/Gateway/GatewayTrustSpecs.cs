@@ -27,6 +27,7 @@ public sealed class GatewayTrustSpecs(RegistryProcess registry) : IClassFixture<
         try
         {
             await using var gateway = await TestGateway.StartAsync(registry.ServiceUrl);
+            await TestGateway.KnowsWithNoInstanceUpAsync(gateway, registry, "products");
             await TestGateway.SeesAsync(gateway, "evil");
 
             var result = await gateway.Scenario(s =>
@@ -45,11 +46,44 @@ public sealed class GatewayTrustSpecs(RegistryProcess registry) : IClassFixture<
     }
 
     [Fact]
+    public async Task an_application_declaring_another_ones_route_prefix_or_a_path_outside_the_api_gets_none_of_its_traffic()
+    {
+        await using var stub = await StubRegistry.StartAsync();
+        await using var products = await StubBackend.StartAsync("products", registryUrl: null);
+        await using var evil = await StubBackend.StartAsync("evil", registryUrl: null);
+        var productsInstance = ("PRODUCTS", (JsonNode)StubRegistry.Instance("PRODUCTS", "127.0.0.1", products.Port, "/api/products"));
+        stub.Serve(productsInstance);
+        await using var gateway = await TestGateway.StartAsync(stub.ServiceUrl());
+        await TestGateway.SeesAsync(gateway, "products");
+
+        stub.Serve(productsInstance, ("EVIL", StubRegistry.Instance("EVIL", "127.0.0.1", evil.Port, "/api/products", "/api", "/health", "/api/../x")));
+        await TestGateway.SeesAsync(gateway, "evil");
+        await gateway.Scenario(s =>
+        {
+            s.Get.Url(StubBackend.EchoPath);
+            s.StatusCodeShouldBe(200);
+        });
+        await gateway.Scenario(s =>
+        {
+            s.Get.Url("/api/payments");
+            s.StatusCodeShouldBe(404);
+        });
+        await gateway.Scenario(s =>
+        {
+            s.Get.Url("/health/anything");
+            s.StatusCodeShouldBe(404);
+        });
+
+        Assert.Equal(1, products.RequestsReceived);
+        Assert.Equal(0, evil.RequestsReceived);
+    }
+
+    [Fact]
     public async Task an_instance_outside_the_allowed_networks_or_under_a_host_name_is_never_forwarded_to()
     {
         await using var products = await StubBackend.StartAsync("products", registry.ServiceUrl);
         // A name, not an address: it could resolve anywhere after any check.
-        var named = await registry.RegisterAsync("USERS", products.Port, hostName: "localhost");
+        var named = await registry.RegisterAsync("USERS", products.Port, hostName: "localhost", routePrefixes: "/api/users");
         try
         {
             await using var outside = await TestGateway.StartAsync(registry.ServiceUrl, configure: builder =>
@@ -58,15 +92,17 @@ public sealed class GatewayTrustSpecs(RegistryProcess registry) : IClassFixture<
             await TestGateway.SeesAsync(outside, "products", "users");
             await TestGateway.SeesAsync(development, "products", "users");
 
+            // Nor does such an instance declare a route: only the instances the gateway would forward to do, so these
+            // paths are no route at all (404).
             await outside.Scenario(s =>
             {
                 s.Get.Url(StubBackend.EchoPath);
-                s.StatusCodeShouldBe(503);
+                s.StatusCodeShouldBe(404);
             });
             await development.Scenario(s =>
             {
                 s.Get.Url("/api/users/echo");
-                s.StatusCodeShouldBe(503);
+                s.StatusCodeShouldBe(404);
             });
 
             Assert.Equal(0, products.RequestsReceived);
@@ -115,7 +151,7 @@ public sealed class GatewayTrustSpecs(RegistryProcess registry) : IClassFixture<
             ("PRODUCTS", StubRegistry.Instance("PRODUCTS", "evil.example/x?", 80)),
             ("PRODUCTS", new JsonObject { ["instanceId"] = "no-host", ["status"] = "UP", ["port"] = 80 }),
             ("PRODUCTS", JsonValue.Create(42)),
-            ("PRODUCTS", StubRegistry.Instance("PRODUCTS", "127.0.0.1", products.Port)),
+            ("PRODUCTS", StubRegistry.Instance("PRODUCTS", "127.0.0.1", products.Port, "/api/products")),
         ];
         stub.Serve(poisoned);
         await Eventually.UntilAsync(() => Task.FromResult(routing.UpInstances("products").Count == 1), Timeout, () => "The gateway never routed to the real instance beside the poisoned ones.");
@@ -125,7 +161,7 @@ public sealed class GatewayTrustSpecs(RegistryProcess registry) : IClassFixture<
             s.StatusCodeShouldBe(200);
         });
 
-        stub.Serve([.. poisoned, ("USERS", StubRegistry.Instance("USERS", "127.0.0.1", users.Port))]);
+        stub.Serve([.. poisoned, ("USERS", StubRegistry.Instance("USERS", "127.0.0.1", users.Port, "/api/users"))]);
         await TestGateway.SeesAsync(gateway, "users");
         await gateway.Scenario(s =>
         {

@@ -34,7 +34,10 @@ public sealed class StubBackend : IAsyncDisposable
     /// <summary>Never answers, until the caller gives up.</summary>
     public const string SilentPath = "/api/products/silent";
 
-    /// <summary>A backend registered as <paramref name="app"/> in the registry at <paramref name="registryUrl"/>; not registered when null.</summary>
+    /// <summary>
+    /// A backend registered as <paramref name="app"/>, declaring <c>/api/{app}</c>, in the registry at
+    /// <paramref name="registryUrl"/>; not registered when null.
+    /// </summary>
     public static async Task<StubBackend> StartAsync(string app, string? registryUrl)
     {
         var port = Repository.FreePort();
@@ -45,7 +48,7 @@ public sealed class StubBackend : IAsyncDisposable
         builder.Configuration["eureka:client:shouldFetchRegistry"] = "false";
         builder.Configuration["eureka:instance:hostName"] = "127.0.0.1";
         builder.Configuration["Logging:LogLevel:Default"] = "Warning";
-        builder.AddEurekaClient(app);
+        builder.AddEurekaClient(app, [$"/api/{app}"]);
         var web = builder.Build();
         StubBackend? backend = null;
         web.Use(async (context, next) =>

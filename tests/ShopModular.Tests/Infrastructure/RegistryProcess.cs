@@ -60,8 +60,9 @@ public sealed class RegistryProcess : IAsyncLifetime
     /// <summary>
     /// Registers an instance on <paramref name="hostName"/>:<paramref name="port"/> through the REST API, as a client
     /// would (with the credentials), with id <c>{hostName}:{app}:{port}</c>, which it returns; the registry must take it (204).
+    /// It declares <paramref name="routePrefixes"/> for the gateway, when given.
     /// </summary>
-    public async Task<string> RegisterAsync(string app, int port, string status = "UP", string? vipAddress = null, string hostName = "127.0.0.1")
+    public async Task<string> RegisterAsync(string app, int port, string status = "UP", string? vipAddress = null, string hostName = "127.0.0.1", string? routePrefixes = null)
     {
         var id = $"{hostName}:{app.ToLowerInvariant()}:{port}";
         var instance = new JsonObject
@@ -74,6 +75,7 @@ public sealed class RegistryProcess : IAsyncLifetime
             ["port"] = new JsonObject { ["$"] = port, ["@enabled"] = "true" },
             ["vipAddress"] = vipAddress ?? app.ToLowerInvariant(),
             ["dataCenterInfo"] = new JsonObject { ["@class"] = "com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo", ["name"] = "MyOwn" },
+            ["metadata"] = routePrefixes is null ? new JsonObject() : new JsonObject { [ShopModular.ServiceDefaults.Discovery.RoutePrefixes.MetadataKey] = routePrefixes },
         };
         using var response = await Client.PostAsJsonAsync($"/eureka/apps/{app.ToUpperInvariant()}", new JsonObject { ["instance"] = instance });
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);

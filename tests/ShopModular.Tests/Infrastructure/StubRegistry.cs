@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using ShopModular.ServiceDefaults.Discovery;
 
 namespace ShopModular.Tests.Infrastructure;
 
@@ -51,9 +52,10 @@ public sealed class StubRegistry : IAsyncDisposable
             },
         }.ToJsonString());
 
-    /// <summary>An UP instance as a registry lists it, at <paramref name="hostName"/>:<paramref name="port"/>.</summary>
-    public static JsonObject Instance(string app, string hostName, JsonNode? port) => new()
+    /// <summary>An UP instance as a registry lists it, at <paramref name="hostName"/>:<paramref name="port"/>, declaring <paramref name="routePrefixes"/>.</summary>
+    public static JsonObject Instance(string app, string hostName, JsonNode? port, params string[] routePrefixes) => new()
     {
+        ["metadata"] = new JsonObject { [RoutePrefixes.MetadataKey] = RoutePrefixes.Format(routePrefixes) },
         ["instanceId"] = $"{hostName}:{app.ToLowerInvariant()}:{port?.ToJsonString()}",
         ["hostName"] = hostName,
         ["app"] = app,

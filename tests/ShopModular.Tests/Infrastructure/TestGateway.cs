@@ -29,6 +29,32 @@ public static class TestGateway
         configure?.Invoke(builder);
     }
 
+    /// <summary>
+    /// Makes the gateway know each service's route (<c>/api/{service}</c>) with no instance of it UP, as after the
+    /// service's processes went away: an instance declaring it is registered until the gateway has seen it, then
+    /// deregistered until the gateway has seen it go.
+    /// </summary>
+    public static async Task KnowsWithNoInstanceUpAsync(IHost gateway, RegistryProcess registry, params string[] services)
+    {
+        var registered = new List<(string Service, string Id)>();
+        foreach (var service in services)
+        {
+            registered.Add((service, await registry.RegisterAsync(service, Repository.FreePort(), routePrefixes: $"/api/{service}")));
+        }
+
+        await SeesAsync(gateway, services);
+        foreach (var (service, id) in registered)
+        {
+            await registry.Client.DeleteAsync($"/eureka/apps/{service.ToUpperInvariant()}/{id}");
+        }
+
+        var registryCopy = gateway.Services.GetRequiredService<EurekaClient>();
+        await Eventually.UntilAsync(
+            () => Task.FromResult(services.All(service => registryCopy.UpInstances(service).Count == 0)),
+            TimeSpan.FromSeconds(60),
+            () => "The gateway still sees instances that were deregistered.");
+    }
+
     /// <summary>Waits until the gateway sees an instance of each service UP.</summary>
     public static Task SeesAsync(IHost gateway, params string[] services)
     {

@@ -14,10 +14,8 @@ public static class ListOrders
     public const int MaxPageSize = 100;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/orders", Handle)
-            .WithTags("Orders")
-            .WithSummary("The caller's own orders, newest first (page from 1, pageSize up to 100, default 50)")
-            .RequireAuthorization();
+        routes.MapGet("", Handle)
+            .WithSummary("The caller's own orders, newest first (page from 1, pageSize up to 100, default 50)");
 
     public static async Task<IResult> Handle(
         ClaimsPrincipal principal, OrdersDbContext db, CancellationToken cancellationToken, int page = 1, int pageSize = DefaultPageSize)

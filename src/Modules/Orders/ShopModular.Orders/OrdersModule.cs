@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Http;
 using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 
@@ -13,7 +15,10 @@ public static class OrdersModule
 {
     public const string Name = "orders";
 
-    public static ShopModule Definition { get; } = new(Name, typeof(OrdersModule).Assembly, AddOrdersModule, MapOrdersEndpoints);
+    /// <summary>Where every route of the module is.</summary>
+    public const string RoutePrefix = "/api/orders";
+
+    public static ShopModule Definition { get; } = new(Name, typeof(OrdersModule).Assembly, AddOrdersModule, MapOrdersEndpoints, [RoutePrefix]);
 
     public static void AddOrdersModule(WebApplicationBuilder builder)
     {
@@ -27,9 +32,11 @@ public static class OrdersModule
 
     public static void MapOrdersEndpoints(IEndpointRouteBuilder routes)
     {
-        PlaceOrder.Map(routes);
-        GetOrder.Map(routes);
-        ListOrders.Map(routes);
+        // A signed-in caller on every route (whether the order is theirs, each use case checks).
+        var orders = routes.MapModuleGroup(RoutePrefix).WithTags("Orders").RequireAuthorization();
+        PlaceOrder.Map(orders);
+        GetOrder.Map(orders);
+        ListOrders.Map(orders);
         routes.MapDeadLetters(Name);
     }
 }

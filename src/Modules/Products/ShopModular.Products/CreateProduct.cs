@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ShopModular.Platform.Http;
 using ShopModular.Products.Contracts;
-using ShopModular.ServiceDefaults.Security;
 using Wolverine.EntityFrameworkCore;
 
 namespace ShopModular.Products;
@@ -15,10 +14,8 @@ public static class CreateProduct
     public const int MaxNameLength = 200;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/products", Handle)
-            .WithTags("Catalog")
-            .WithSummary("Add a product to the catalog (administrator)")
-            .RequireAuthorization(ShopRoles.AdminPolicy);
+        routes.MapPost("", Handle)
+            .WithSummary("Add a product to the catalog (administrator)");
 
     public static async Task<IResult> Handle(
         CreateProductRequest request, IDbContextOutbox<ProductsDbContext> outbox, CancellationToken cancellationToken)

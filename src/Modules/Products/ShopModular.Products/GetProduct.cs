@@ -9,8 +9,7 @@ namespace ShopModular.Products;
 public static class GetProduct
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/products/{id:guid}", Handle)
-            .WithTags("Catalog")
+        routes.MapGet("/{id:guid}", Handle)
             .WithSummary("One product")
             .AllowAnonymous();
 

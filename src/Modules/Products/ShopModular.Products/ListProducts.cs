@@ -12,8 +12,7 @@ public static class ListProducts
     public const int MaxPageSize = 100;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/products", Handle)
-            .WithTags("Catalog")
+        routes.MapGet("", Handle)
             .WithSummary("The catalog, a page at a time (page from 1, pageSize up to 100), oldest first")
             .AllowAnonymous();
 

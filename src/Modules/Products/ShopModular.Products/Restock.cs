@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using ShopModular.Platform.Http;
-using ShopModular.ServiceDefaults.Security;
 
 namespace ShopModular.Products;
 
@@ -12,10 +11,8 @@ public sealed record RestockRequest(int? Quantity);
 public static class Restock
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/products/{id:guid}/stock", Handle)
-            .WithTags("Catalog")
-            .WithSummary("Add units to a product's stock (administrator)")
-            .RequireAuthorization(ShopRoles.AdminPolicy);
+        routes.MapPost("/{id:guid}/stock", Handle)
+            .WithSummary("Add units to a product's stock (administrator)");
 
     public static async Task<IResult> Handle(Guid id, RestockRequest request, ProductsDbContext db, CancellationToken cancellationToken)
     {

@@ -13,10 +13,8 @@ public sealed record CurrentUserResponse(Guid Id, string Email, string Name, lon
 public static class GetCurrentUser
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/api/users/me", Handle)
-            .WithTags("Accounts")
-            .WithSummary("The signed-in account, with its points balance")
-            .RequireAuthorization();
+        routes.MapGet("/me", Handle)
+            .WithSummary("The signed-in account, with its points balance");
 
     public static async Task<IResult> Handle(ClaimsPrincipal principal, UsersDbContext db, CancellationToken cancellationToken)
     {

@@ -15,10 +15,8 @@ public sealed record TokenResponse(string AccessToken, string TokenType, int Exp
 public static class IssueToken
 {
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/auth/token", Handle)
-            .WithTags("Accounts")
-            .WithSummary("Sign in: exchange email and password for a bearer token")
-            .AllowAnonymous();
+        routes.MapPost("/token", Handle)
+            .WithSummary("Sign in: exchange email and password for a bearer token");
 
     public static async Task<IResult> Handle(
         IssueTokenRequest request,

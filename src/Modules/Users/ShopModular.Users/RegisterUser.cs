@@ -24,8 +24,7 @@ public static class RegisterUser
     public const int MaxPasswordLength = 128;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/users", Handle)
-            .WithTags("Accounts")
+        routes.MapPost("", Handle)
             .WithSummary("Register an account")
             .AllowAnonymous();
 

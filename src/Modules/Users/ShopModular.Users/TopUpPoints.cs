@@ -18,10 +18,8 @@ public static class TopUpPoints
     public const long MaxAmount = 1_000_000_000;
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/api/users/me/points", Handle)
-            .WithTags("Accounts")
-            .WithSummary("Top up the signed-in account's points")
-            .RequireAuthorization();
+        routes.MapPost("/me/points", Handle)
+            .WithSummary("Top up the signed-in account's points");
 
     public static async Task<IResult> Handle(
         TopUpPointsRequest request, ClaimsPrincipal principal, UsersDbContext db, CancellationToken cancellationToken)

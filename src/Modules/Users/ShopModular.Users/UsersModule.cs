@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ShopModular.Platform.Hosting;
+using ShopModular.Platform.Http;
 using ShopModular.Platform.Messaging;
 using ShopModular.Platform.Persistence;
 using ShopModular.ServiceDefaults.Configuration;
@@ -18,7 +20,15 @@ public static class UsersModule
 {
     public const string Name = "users";
 
-    public static ShopModule Definition { get; } = new(Name, typeof(UsersModule).Assembly, AddUsersModule, MapUsersEndpoints);
+    /// <summary>Where the accounts' routes are.</summary>
+    public const string RoutePrefix = "/api/users";
+
+    /// <summary>Where signing in is: apart from the accounts, since it is open to anyone.</summary>
+    public const string SignInRoutePrefix = "/api/auth";
+
+    private const string Tag = "Accounts";
+
+    public static ShopModule Definition { get; } = new(Name, typeof(UsersModule).Assembly, AddUsersModule, MapUsersEndpoints, [RoutePrefix, SignInRoutePrefix]);
 
     public static void AddUsersModule(WebApplicationBuilder builder)
     {
@@ -52,10 +62,12 @@ public static class UsersModule
 
     public static void MapUsersEndpoints(IEndpointRouteBuilder routes)
     {
-        RegisterUser.Map(routes);
-        IssueToken.Map(routes);
-        GetCurrentUser.Map(routes);
-        TopUpPoints.Map(routes);
+        // A signed-in caller, except for registering.
+        var accounts = routes.MapModuleGroup(RoutePrefix).WithTags(Tag).RequireAuthorization();
+        RegisterUser.Map(accounts);
+        GetCurrentUser.Map(accounts);
+        TopUpPoints.Map(accounts);
+        IssueToken.Map(routes.MapModuleGroup(SignInRoutePrefix).WithTags(Tag).AllowAnonymous());
         routes.MapDeadLetters(Name);
     }
 }

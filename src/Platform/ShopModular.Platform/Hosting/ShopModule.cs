@@ -10,8 +10,13 @@ namespace ShopModular.Platform.Hosting;
 /// </summary>
 /// <param name="Name">The module's one plural word: schema, route prefix, message prefix and service name.</param>
 /// <param name="Assembly">Where the module's message handlers are; the platform adds them when the module is hosted.</param>
+/// <param name="RoutePrefixes">
+/// The path prefixes every route of the module is under: a process hosting it publishes them in its registration,
+/// and the gateway sends their requests to that process's service.
+/// </param>
 public sealed record ShopModule(
     string Name,
     Assembly Assembly,
     Action<WebApplicationBuilder> AddServices,
-    Action<IEndpointRouteBuilder> MapEndpoints);
+    Action<IEndpointRouteBuilder> MapEndpoints,
+    IReadOnlyList<string> RoutePrefixes);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using ShopModular.Platform.Http;
 using ShopModular.ServiceDefaults.Security;
 using Wolverine.Persistence.Durability;
 using Wolverine.Persistence.Durability.DeadLetterManagement;
@@ -29,10 +30,10 @@ public static class DeadLetterEndpoints
 
     public static void MapDeadLetters(this IEndpointRouteBuilder routes, string module)
     {
-        var group = routes.MapGroup($"/api/{module}/dead-letters")
+        var group = routes.MapModuleGroup($"/api/{module}/dead-letters")
             .WithTags("Operations")
             .RequireAuthorization(ShopRoles.AdminPolicy);
-        group.MapGet("/", (IWolverineRuntime runtime, CancellationToken cancellationToken) => ListAsync(runtime, module, cancellationToken))
+        group.MapGet("", (IWolverineRuntime runtime, CancellationToken cancellationToken) => ListAsync(runtime, module, cancellationToken))
             .WithSummary($"The messages {module} could not handle, newest first (administrator)");
         group.MapPost("/{id:guid}/replay", (Guid id, IWolverineRuntime runtime, CancellationToken cancellationToken) => ReplayOneAsync(runtime, module, id, cancellationToken))
             .WithSummary($"Hand one of {module}'s dead letters to its handler again, once its cause is fixed (administrator)");

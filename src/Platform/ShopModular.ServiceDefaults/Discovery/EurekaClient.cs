@@ -66,6 +66,15 @@ public sealed class EurekaClient(
     public IReadOnlyList<ServiceInstance> UpInstances(string app) =>
         _upInstances.TryGetValue(app, out var instances) ? instances : [];
 
+    /// <summary>The UP instances of every application, from the last fetch (a new table after each, never changed in place).</summary>
+    public IReadOnlyDictionary<string, ServiceInstance[]> UpInstancesByApplication => _upInstances;
+
+    /// <summary>
+    /// Raised after each fetch that brought the copy up to date, with <see cref="UpInstancesByApplication"/>; one
+    /// fetch at a time, so a handler sees every state the copy goes through.
+    /// </summary>
+    public event Action<IReadOnlyDictionary<string, ServiceInstance[]>>? UpInstancesRefreshed;
+
     public async Task<bool> RegisterAsync(JsonObject instance, CancellationToken cancellationToken)
     {
         var app = Text(instance, "app")!;
@@ -212,6 +221,7 @@ public sealed class EurekaClient(
         }
 
         _upInstances = UpInstancesByApp();
+        UpInstancesRefreshed?.Invoke(_upInstances);
     }
 
     /// <summary>The UP instances of our copy that make a usable address, under their application's name.</summary>

@@ -139,6 +139,12 @@ internal sealed class EurekaRegistration(
             metadata[key] = value;
         }
 
+        if (identity.RoutePrefixes.Count > 0)
+        {
+            // After the configured map: which paths this process serves is what its code maps, not a setting.
+            metadata[RoutePrefixes.MetadataKey] = RoutePrefixes.Format(identity.RoutePrefixes);
+        }
+
         return new Registration(app, instanceId, nowMilliseconds, new JsonObject
         {
             ["instanceId"] = instanceId,
@@ -187,5 +193,5 @@ internal sealed class EurekaRegistration(
     private sealed record Registration(string App, string InstanceId, long LastDirtyTimestamp, JsonObject Instance);
 }
 
-/// <summary>The name this process registers under unless <c>eureka:instance:appName</c> says otherwise.</summary>
-internal sealed record DiscoveryIdentity(string AppName);
+/// <summary>The name this process registers under unless <c>eureka:instance:appName</c> says otherwise, and the public path prefixes it serves.</summary>
+internal sealed record DiscoveryIdentity(string AppName, IReadOnlyList<string> RoutePrefixes);
