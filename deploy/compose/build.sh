@@ -130,7 +130,7 @@ main() {
 
   dotnet_image "$SHOP_IMAGE" src/Host/ShopModular.Host/ShopModular.Host.csproj 8080 ShopModular.Host
   dotnet_image "$SHOP_GATEWAY_IMAGE" src/Host/ShopModular.Gateway/ShopModular.Gateway.csproj 8080 ShopModular.Gateway
-  dotnet_image "$EUREKA_IMAGE" src/Host/ShopModular.Registry/ShopModular.Registry.csproj 8761 registry-entrypoint.sh
+  dotnet_image "$EUREKA_IMAGE" src/Dev/ShopModular.Registry/ShopModular.Registry.csproj 8761 registry-entrypoint.sh
   dotnet_image "$CONFIG_SERVER_IMAGE" src/Dev/ShopModular.ConfigServer/ShopModular.ConfigServer.csproj 8888 \
     configserver-entrypoint.sh
   log "images ready"
