@@ -8,7 +8,7 @@ namespace ShopModular.Tests.ConfigServer;
 /// Compatibility with independent clients (protocol notes, 4 and 6.5): the npm packages cloud-config-client and
 /// spring-cloud-config (which wraps a fork of it, nice-cloud-config-client) read our config server, with its
 /// credentials as the endpoint's userinfo, and see the values, precedence, lists, labels and errors that the golden
-/// documents say. The server runs as a real process; the peers are installed by <c>./shop test</c>.
+/// documents say. The server runs as a real process; the peers are installed on first use (<see cref="NodePeers"/>).
 /// </summary>
 public sealed class ConfigServerPeerSpecs(SpecRepositoryConfigServer server) : IClassFixture<SpecRepositoryConfigServer>
 {
@@ -126,7 +126,7 @@ public sealed class ConfigServerPeerSpecs(SpecRepositoryConfigServer server) : I
             request["label"] = label;
         }
 
-        var peers = Path.Combine(Repository.Root(), "tests", "peers");
+        var peers = NodePeers.Folder;
         using var peer = Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "cloud-config-peer.js"), request.ToJsonString()])
         {
             WorkingDirectory = peers,

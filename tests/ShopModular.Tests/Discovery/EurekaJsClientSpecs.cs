@@ -8,7 +8,7 @@ namespace ShopModular.Tests.Discovery;
 /// Compatibility with an independent Eureka client: eureka-js-client (npm) registers with our registry,
 /// heartbeats, finds an instance registered after its first full fetch (so through a delta), and deregisters, all
 /// with the registry's credentials (which it sends with every call).
-/// The registry runs as a real process, as in <c>./shop run --split</c>; the peer is installed by <c>./shop test</c>.
+/// The registry runs as a real process, as in <c>./shop run --split</c>; the peer is installed on first use (<see cref="NodePeers"/>).
 /// </summary>
 public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixture<RegistryProcess>
 {
@@ -42,7 +42,7 @@ public sealed class EurekaJsClientSpecs(RegistryProcess registry) : IClassFixtur
 
     private Process StartPeer(string lookFor)
     {
-        var peers = Path.Combine(Repository.Root(), "tests", "peers");
+        var peers = NodePeers.Folder;
         return Process.Start(new ProcessStartInfo("node", [Path.Combine(peers, "eureka-js-peer.js"), "127.0.0.1", registry.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), lookFor, registry.UserName, registry.Password])
         {
             WorkingDirectory = peers,
