@@ -36,16 +36,19 @@ catch (InvalidOperationException taken)
 using (state)
 {
     // The dashboard on loopback over plain HTTP (a development machine's own browser), behind a login token made here
-    // so the banner can print the address to open.
+    // so the banner can print the address to open. Given as the app host's configuration, not its environment, which
+    // every process it starts inherits.
     var dashboardToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     var dashboard = $"http://127.0.0.1:{settings.DashboardPort.ToString(CultureInfo.InvariantCulture)}";
-    Environment.SetEnvironmentVariable("ASPNETCORE_URLS", dashboard);
-    Environment.SetEnvironmentVariable("ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL", $"http://127.0.0.1:{settings.DashboardOtlpPort.ToString(CultureInfo.InvariantCulture)}");
-    Environment.SetEnvironmentVariable("ASPIRE_ALLOW_UNSECURED_TRANSPORT", "true");
-    Environment.SetEnvironmentVariable("ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN", dashboardToken);
     var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
     {
-        Args = [],
+        Args =
+        [
+            $"--ASPNETCORE_URLS={dashboard}",
+            $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{settings.DashboardOtlpPort.ToString(CultureInfo.InvariantCulture)}",
+            $"--ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN={dashboardToken}",
+            "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+        ],
         DisableDashboard = settings.WithoutDashboard,
         DashboardApplicationName = $"ShopModular ({settings.Topology.ToString().ToLowerInvariant()})",
     });
