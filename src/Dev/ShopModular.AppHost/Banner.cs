@@ -17,7 +17,7 @@ public static class Banner
         if (settings.Topology == Topology.Monolith)
         {
             lines.Add($"  {Running} {api}  (API page: {api}/api-docs)");
-            lines.Add($"  PostgreSQL: {database}, database shop (./shop psql)");
+            lines.Add($"  PostgreSQL: {database}, database {settings.DatabaseName} (./shop psql)");
         }
         else
         {
@@ -25,7 +25,7 @@ public static class Banner
             lines.Add(string.Empty);
             lines.Add($"  Behind it, {settings.Instances} process(es) per module, each registered in the registry:");
             lines.AddRange(settings.ModulePorts.Select(module => $"    {module.Key,-11} http://127.0.0.1:{Port(module.Value)}"));
-            lines.Add($"  Each module has its own database (shop_orders, shop_products, shop_users) on PostgreSQL {database}.");
+            lines.Add($"  Each module has its own database ({string.Join(", ", ShopTopology.Modules.Select(settings.DatabaseOf))}) on PostgreSQL {database}.");
             lines.Add($"  RabbitMQ: amqp://127.0.0.1:{Port(settings.BrokerPort)}, management UI http://127.0.0.1:{Port(settings.BrokerPort + 1)}");
             lines.Add($"    (administrator {LocalRabbitMq.Administrator}, password {state.Secret($"rabbitmq-{LocalRabbitMq.Administrator}")}; each module signs in as its own user).");
             lines.Add($"  Registry (Eureka protocol): http://127.0.0.1:{Port(settings.RegistryPort)}/ (user shop, password {state.Secret("registry-shop")} for changes).");

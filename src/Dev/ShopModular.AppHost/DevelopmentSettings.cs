@@ -70,6 +70,15 @@ public sealed record DevelopmentSettings
     public string? DatabaseServer { get; init; }
 
     /// <summary>
+    /// The monolith's database, and the prefix of the split topology's (<c>NAME_orders</c> …): the database
+    /// <see cref="DatabaseServer"/> names (as a benchmark gives each run a fresh one), <c>shop</c> otherwise.
+    /// </summary>
+    public string DatabaseName =>
+        DatabaseServer is not null && new Npgsql.NpgsqlConnectionStringBuilder(DatabaseServer).Database is { Length: > 0 } name ? name : "shop";
+
+    public string DatabaseOf(string module) => $"{DatabaseName}_{module}";
+
+    /// <summary>
     /// Reads the settings; a value it cannot use is an <see cref="ArgumentException"/> whose message names the
     /// setting and what it accepts.
     /// </summary>
@@ -105,8 +114,21 @@ public sealed record DevelopmentSettings
                 "off" => true,
                 var other => throw new ArgumentException($"SHOP_DASHBOARD={other}: expected on or off."),
             },
-            DatabaseServer = configuration["SHOP_DATABASE_SERVER"] is { Length: > 0 } server ? server : null,
+            DatabaseServer = configuration["SHOP_DATABASE_SERVER"] is { Length: > 0 } server ? ConnectionString(server) : null,
         };
+    }
+
+    private static string ConnectionString(string text)
+    {
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(text);
+            return text;
+        }
+        catch (ArgumentException invalid)
+        {
+            throw new ArgumentException($"SHOP_DATABASE_SERVER: not a PostgreSQL connection string ({invalid.Message}).", invalid);
+        }
     }
 
     private static int Port(IConfiguration configuration, string key, int fallback, int count = 1) =>

@@ -26,9 +26,9 @@ public static class ShopTopology
     private static IResourceBuilder<ExecutableResource> AddMonolith(this IDistributedApplicationBuilder builder, DevelopmentSettings settings, StateFolder state)
     {
         PortOwners.RequireFree([(settings.PublicPort, "SHOP_PORT"), .. PostgresPorts(settings)]);
-        var databases = builder.AddDatabases(settings, state, ["shop"], moduleRoles: false);
+        var databases = builder.AddDatabases(settings, state, [settings.DatabaseName], moduleRoles: false);
         var host = builder.AddDotnet("shop", settings, "ShopModular.Host", settings.PublicPort, "/health/ready")
-            .WithEnvironment("ConnectionStrings__Shop", databases.ConnectionOf("shop"));
+            .WithEnvironment("ConnectionStrings__Shop", databases.ConnectionOf(settings.DatabaseName));
         return databases.Server is { } server ? host.WaitFor(server) : host;
     }
 
@@ -40,7 +40,7 @@ public static class ShopTopology
             (settings.RegistryPort, "SHOP_REGISTRY_PORT"), (settings.ConfigServerPort, "SHOP_CONFIG_PORT"), (settings.PrometheusPort, "SHOP_PROMETHEUS_PORT"),
             .. settings.ModulePorts.Select(module => (module.Value, $"SHOP_{module.Key.ToUpperInvariant()}_PORT")),
         ]);
-        var databases = builder.AddDatabases(settings, state, [.. Modules.Select(module => $"shop_{module}")], moduleRoles: true);
+        var databases = builder.AddDatabases(settings, state, [.. Modules.Select(settings.DatabaseOf)], moduleRoles: true);
         var broker = builder.AddBroker(state, settings.BrokerPort);
         var brokerNode = new LocalRabbitMq(state.Combine("rabbitmq"), settings.BrokerPort);
 
@@ -70,13 +70,13 @@ public static class ShopTopology
         var modules = new List<IResourceBuilder<ExecutableResource>>();
         foreach (var module in Modules)
         {
-            var connection = databases.ConnectionOf($"shop_{module}", module);
+            var connection = databases.ConnectionOf(settings.DatabaseOf(module), module);
             // What a module's processes may not do themselves, as the database's owner and the broker's
             // administrator: its migrations, Wolverine's message store, and every module's exchanges and queues.
             var migrate = builder.AddDotnet($"{module}-migrate", settings, "ShopModular.Host", port: null, healthPath: null, restart: false)
                 .WithArgs("migrate")
                 .WithEnvironment("Shop__Modules", module)
-                .WithEnvironment($"ConnectionStrings__{module}", databases.ConnectionOf($"shop_{module}"))
+                .WithEnvironment($"ConnectionStrings__{module}", databases.ConnectionOf(settings.DatabaseOf(module)))
                 .WithEnvironment("ConnectionStrings__RabbitMq", brokerNode.Uri(LocalRabbitMq.Administrator, state.Secret($"rabbitmq-{LocalRabbitMq.Administrator}")))
                 .WithEnvironment("Logging__LogLevel__Default", "Warning")
                 .WaitFor(broker);
