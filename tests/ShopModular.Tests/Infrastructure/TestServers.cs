@@ -1,10 +1,10 @@
+extern alias apphost;
+
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using LocalRabbitMq = apphost::ShopModular.AppHost.LocalRabbitMq;
 
 namespace ShopModular.Tests.Infrastructure;
 
@@ -71,69 +71,45 @@ public static class TestServers
 
     private static (string AmqpUri, string Management) StartRabbitMq()
     {
-        const string server = "/usr/lib/rabbitmq/bin/rabbitmq-server";
-        if (!File.Exists(server))
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("The throwaway broker comes from Debian's packages: give the specs one in SHOP_TEST_RABBITMQ elsewhere.");
+        }
+
+        if (!File.Exists(LocalRabbitMq.Server))
         {
             throw new InvalidOperationException("RabbitMQ is not installed (apt-get install rabbitmq-server), or run the specs with ./shop test, which installs it.");
         }
 
-        var folder = Path.Combine(Work, "rabbitmq");
-        foreach (var sub in new[] { "home", "mnesia", "log" })
-        {
-            Directory.CreateDirectory(Path.Combine(folder, sub));
-        }
-
-        // Four ports: AMQP, management, Erlang distribution, and an epmd of our own (so that it is ours to stop).
-        var port = Repository.FreePorts(4);
-        File.WriteAllText(Path.Combine(folder, "rabbitmq.conf"),
-            $"listeners.tcp.1 = 127.0.0.1:{port}\nmanagement.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {port + 1}\n");
-        File.WriteAllText(Path.Combine(folder, "enabled_plugins"), "[rabbitmq_management].");
-        File.WriteAllText(Path.Combine(folder, "rabbitmq-env.conf"), string.Empty);
-        var environment = new Dictionary<string, string>
-        {
-            ["HOME"] = Path.Combine(folder, "home"),
-            ["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(folder, "rabbitmq-env.conf"),
-            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(folder, "rabbitmq.conf"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(folder, "enabled_plugins"),
-            ["RABBITMQ_NODENAME"] = $"shop-test-{port}@localhost",
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = $"{port}",
-            ["RABBITMQ_DIST_PORT"] = $"{port + 2}",
-            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-            ["ERL_EPMD_PORT"] = $"{port + 3}",
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(folder, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(folder, "log"),
-            ["RABBITMQ_PID_FILE"] = Path.Combine(folder, "rabbitmq.pid"),
-            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
-            ["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
-        };
-
-        var epmd = Background(["epmd", "-address", "127.0.0.1", "-port", $"{port + 3}"], environment);
+        // A node as the app host runs one (four ports: AMQP, management, Erlang distribution, an epmd of its own).
+        var node = new LocalRabbitMq(Path.Combine(Work, "rabbitmq"), Repository.FreePorts(4));
+        node.Prepare();
+        var epmd = Background(["epmd", "-address", "127.0.0.1", "-port", node.EpmdPort.ToString(CultureInfo.InvariantCulture)], node.Environment);
         StopAtExit(0, $"stop_pid {epmd.Id}");
         // The broker must find our epmd listening, or Erlang starts a daemon of its own that nobody stops.
-        WaitUntil(() => !Repository.IsFree(port + 3), "epmd did not start");
-        var broker = Background([server], environment);
+        var epmdPort = node.EpmdPort;
+        WaitUntil(() => !Repository.IsFree(epmdPort), "epmd did not start");
+        var broker = Background([LocalRabbitMq.Server], node.Environment);
         // Before epmd: the broker is registered with it until it stops. SIGTERM to the script and to its Erlang VM.
-        StopAtExit(0, $"stop_pid {broker.Id} $(cat '{Path.Combine(folder, "rabbitmq.pid")}' 2>/dev/null)");
-        Run(["/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "wait", "--timeout", "90", Path.Combine(folder, "rabbitmq.pid")], environment);
+        StopAtExit(0, $"stop_pid {broker.Id} $(cat '{node.PidFile}' 2>/dev/null)");
+        Run(["/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "wait", "--timeout", "90", node.PidFile], node.Environment);
 
-        // As ./shop test: an administrator of our own made by RabbitMQ's guest, which is then removed.
-        var management = $"http://127.0.0.1:{port + 1}/";
+        // As the app host: an administrator of our own made by RabbitMQ's guest, which is then removed.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (node.CheckAsync(CancellationToken.None).GetAwaiter().GetResult().Status != HealthStatus.Healthy)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("the broker's management API did not answer");
+            }
+
+            Thread.Sleep(100);
+        }
+
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        using var asGuest = ManagementClient(management, "guest:guest");
-        WaitUntil(() => asGuest.GetAsync("api/overview").GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK, "the broker's management API did not answer");
-        asGuest.PutAsJsonAsync("api/users/shop-admin", new { password, tags = "administrator" }).GetAwaiter().GetResult().EnsureSuccessStatusCode();
-        asGuest.PutAsJsonAsync("api/permissions/%2F/shop-admin", new { configure = ".*", write = ".*", read = ".*" }).GetAwaiter().GetResult().EnsureSuccessStatusCode();
-        using var asAdmin = ManagementClient(management, $"shop-admin:{password}");
-        asAdmin.DeleteAsync("api/users/guest").GetAwaiter().GetResult().EnsureSuccessStatusCode();
-        return ($"amqp://shop-admin:{password}@127.0.0.1:{port}/", management);
+        node.SecureAsync(password, new Dictionary<string, string>(), CancellationToken.None).GetAwaiter().GetResult();
+        return (node.Uri(LocalRabbitMq.Administrator, password), $"http://127.0.0.1:{node.ManagementPort.ToString(CultureInfo.InvariantCulture)}/");
     }
-
-    private static HttpClient ManagementClient(string address, string userInfo) => new()
-    {
-        BaseAddress = new Uri(address),
-        DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo))) },
-    };
 
     private static string CreateWorkFolder()
     {
@@ -150,7 +126,7 @@ public static class TestServers
 
     private static void Run(params string[] command) => Run(command, new Dictionary<string, string>());
 
-    private static void Run(string[] command, Dictionary<string, string> environment)
+    private static void Run(string[] command, IReadOnlyDictionary<string, string> environment)
     {
         using var process = Process.Start(StartInfo(command, environment, redirect: true))!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -162,10 +138,10 @@ public static class TestServers
     }
 
     /// <summary>Starts a server in the background, its output going to a log file in the work folder (not the tests' output).</summary>
-    private static Process Background(string[] command, Dictionary<string, string> environment) =>
+    private static Process Background(string[] command, IReadOnlyDictionary<string, string> environment) =>
         Process.Start(StartInfo(["bash", "-c", $"exec \"$@\" >>'{Path.Combine(Work, "servers.log")}' 2>&1", "bash", .. command], environment, redirect: false))!;
 
-    private static ProcessStartInfo StartInfo(string[] command, Dictionary<string, string> environment, bool redirect)
+    private static ProcessStartInfo StartInfo(string[] command, IReadOnlyDictionary<string, string> environment, bool redirect)
     {
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
         foreach (var (name, value) in environment)
@@ -218,7 +194,7 @@ public static class TestServers
                 .. StopCommands, string.Empty]));
             if (!_reaperStarted)
             {
-                Background(["setsid", "bash", "-c", $"tail --pid={Environment.ProcessId} -f /dev/null; bash '{script}' >/dev/null 2>&1"], []);
+                Background(["setsid", "bash", "-c", $"tail --pid={Environment.ProcessId} -f /dev/null; bash '{script}' >/dev/null 2>&1"], new Dictionary<string, string>());
                 _reaperStarted = true;
             }
         }
