@@ -48,6 +48,10 @@ using (state)
             $"--ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL=http://127.0.0.1:{settings.DashboardOtlpPort.ToString(CultureInfo.InvariantCulture)}",
             $"--ASPIRE_DASHBOARD_FRONTEND_BROWSERTOKEN={dashboardToken}",
             "--ASPIRE_ALLOW_UNSECURED_TRANSPORT=true",
+            // The terminal shows what needs a look (a process started again, a failure) and the banner; the rest of the
+            // orchestration's log, and every health check that fails while a server is still starting, stay out of it.
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks=None",
         ],
         DisableDashboard = settings.WithoutDashboard,
         DashboardApplicationName = $"ShopModular ({settings.Topology.ToString().ToLowerInvariant()})",

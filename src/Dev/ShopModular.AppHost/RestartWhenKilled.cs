@@ -45,7 +45,7 @@ public sealed class RestartWhenKilled(
             var ranFor = (snapshot.StopTimeStamp ?? DateTime.UtcNow) - (snapshot.StartTimeStamp ?? DateTime.UtcNow);
             var pause = ranFor > LongestPause ? TimeSpan.FromSeconds(1) : Min(pauses.GetValueOrDefault(change.ResourceId, TimeSpan.FromSeconds(0.5)) * 2, LongestPause);
             pauses[change.ResourceId] = pause;
-            logger.LogWarning("{Resource} ended with status {ExitCode}; starting it again in {Pause} s", change.ResourceId, snapshot.ExitCode, pause.TotalSeconds);
+            logger.LogWarning("{Resource} ended with status {ExitCode}; starting it again in {Pause} s", change.Resource.Name, snapshot.ExitCode, pause.TotalSeconds);
             _ = StartAgainAsync(change.ResourceId, pause, stoppingToken);
         }
     }
