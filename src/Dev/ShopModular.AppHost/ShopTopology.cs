@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -113,7 +114,7 @@ public static class ShopTopology
         return gateway;
     }
 
-    /// <summary>A .NET process of ours from its Release build, in Development, on loopback, with telemetry to the dashboard.</summary>
+    /// <summary>A .NET process of ours from its build, in Development, on loopback, with telemetry to the dashboard.</summary>
     private static IResourceBuilder<ExecutableResource> AddDotnet(
         this IDistributedApplicationBuilder builder, string name, DevelopmentSettings settings, string project, int? port, string? healthPath, bool restart = true)
     {
@@ -242,10 +243,17 @@ public static class ShopTopology
             .WithAnnotation(new RestartWhenKilledAnnotation());
     }
 
+    /// <summary>
+    /// Where <paramref name="project"/> was built in the app host's own configuration (Release from <c>./shop run</c>,
+    /// Debug from <c>dotnet run --project src/Dev/ShopModular.AppHost</c>, which builds it too).
+    /// </summary>
     public static string Output(string root, string project) =>
-        new[] { "Host", "Dev" }.Select(folder => Path.Combine(root, "src", folder, project, "bin", "Release", "net10.0"))
+        new[] { "Host", "Dev" }.Select(folder => Path.Combine(root, "src", folder, project, "bin", BuildConfiguration, "net10.0"))
             .FirstOrDefault(output => File.Exists(Path.Combine(output, $"{project}.dll")))
-        ?? throw new InvalidOperationException($"{project} is not built: ./shop run builds it (dotnet build ShopModular.sln -c Release).");
+        ?? throw new InvalidOperationException($"{project} is not built: ./shop run builds it (dotnet build ShopModular.sln -c {BuildConfiguration}).");
+
+    private static string BuildConfiguration =>
+        typeof(ShopTopology).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
     private static bool Listens(int port)
     {

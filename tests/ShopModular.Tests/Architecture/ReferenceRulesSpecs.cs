@@ -122,8 +122,8 @@ public sealed class ReferenceRulesSpecs
             "ShopModular.Host" => ["ShopModular.Platform", .. modules],
             "ShopModular.Gateway" => ["ShopModular.ServiceDefaults"],
             "ShopModular.Registry" => [],
-            // The development app host runs the built outputs of the others; it compiles against none of them.
-            "ShopModular.AppHost" => [],
+            // The development app host runs the built outputs of the processes (its references only build them first).
+            "ShopModular.AppHost" => ["ShopModular.Host", "ShopModular.Gateway", "ShopModular.Registry", "ShopModular.ConfigServer"],
             // The development config server uses the shared Eureka client to register itself, nothing else.
             "ShopModular.ConfigServer" => ["ShopModular.ServiceDefaults"],
             "ShopModular.Platform" => ["ShopModular.ServiceDefaults"],
