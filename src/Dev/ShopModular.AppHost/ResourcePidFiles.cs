@@ -15,19 +15,27 @@ public sealed class ResourcePidFiles(ResourceNotificationService notifications, 
     {
         var folder = state.Combine("pids");
         Directory.CreateDirectory(folder);
+        // A resource's snapshot changes often (health, logs); its file only when its process does.
+        var written = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             await foreach (var change in notifications.WatchAsync(stoppingToken))
             {
-                var file = Path.Combine(folder, change.Resource.Name);
+                var name = change.Resource.Name;
+                var file = Path.Combine(folder, name);
                 var pid = change.Snapshot.Properties.FirstOrDefault(property => property.Name == PidProperty)?.Value;
                 var running = change.Snapshot.State?.Text == KnownResourceStates.Running;
-                if (running && pid is not null)
+                if (running && pid is not null && Convert.ToInt32(pid, CultureInfo.InvariantCulture) is var process && written.GetValueOrDefault(name) != process)
                 {
-                    await File.WriteAllTextAsync(file, ProcessStamp.Of(Convert.ToInt32(pid, CultureInfo.InvariantCulture)) + "\n", CancellationToken.None);
-                    RecordOrchestrator(folder);
+                    await File.WriteAllTextAsync(file, ProcessStamp.Of(process) + "\n", CancellationToken.None);
+                    if (written.Count == 0)
+                    {
+                        RecordOrchestrator(folder);
+                    }
+
+                    written[name] = process;
                 }
-                else if (!running && File.Exists(file))
+                else if (!running && written.Remove(name))
                 {
                     File.Delete(file);
                 }
@@ -39,14 +47,13 @@ public sealed class ResourcePidFiles(ResourceNotificationService notifications, 
         }
     }
 
-    /// <summary>DCP, which runs every resource, started detached: it watches this process and ends when it ends.</summary>
+    /// <summary>
+    /// DCP, which runs every resource, started detached: it watches this process and ends when it ends. Found once, as
+    /// the first resource runs.
+    /// </summary>
     private static void RecordOrchestrator(string folder)
     {
         var file = Path.Combine(folder, "dcp");
-        if (File.Exists(file))
-        {
-            return;
-        }
 
         var monitor = $"--monitor\0{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}\0";
         foreach (var process in Directory.EnumerateDirectories("/proc").Where(path => int.TryParse(Path.GetFileName(path), out _)))
