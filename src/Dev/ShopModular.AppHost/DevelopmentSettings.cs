@@ -78,6 +78,40 @@ public sealed record DevelopmentSettings
 
     public string DatabaseOf(string module) => $"{DatabaseName}_{module}";
 
+    /// <summary>The ports this topology will listen on, each with the setting that moves it.</summary>
+    public IEnumerable<(int Port, string Setting)> PortsToListenOn()
+    {
+        yield return (PublicPort, "SHOP_PORT");
+        if (!WithoutDashboard)
+        {
+            yield return (DashboardPort, "SHOP_DASHBOARD_PORT");
+            yield return (DashboardOtlpPort, "SHOP_DASHBOARD_OTLP_PORT");
+        }
+
+        if (DatabaseServer is null)
+        {
+            yield return (PostgresPort, "SHOP_PG_PORT");
+        }
+
+        if (Topology == Topology.Monolith)
+        {
+            yield break;
+        }
+
+        for (var offset = 0; offset < 4; offset++)
+        {
+            yield return (BrokerPort + offset, "SHOP_RABBITMQ_PORT (the broker takes four ports from there)");
+        }
+
+        yield return (RegistryPort, "SHOP_REGISTRY_PORT");
+        yield return (ConfigServerPort, "SHOP_CONFIG_PORT");
+        yield return (PrometheusPort, "SHOP_PROMETHEUS_PORT");
+        foreach (var (module, port) in ModulePorts)
+        {
+            yield return (port, $"SHOP_{module.ToUpperInvariant()}_PORT");
+        }
+    }
+
     /// <summary>
     /// Reads the settings; a value it cannot use is an <see cref="ArgumentException"/> whose message names the
     /// setting and what it accepts.

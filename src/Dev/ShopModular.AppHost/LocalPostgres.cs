@@ -24,7 +24,7 @@ public sealed class LocalPostgres(string dataDirectory, int port)
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(version => Path.Combine(version, "bin"))
                 .Where(bin => File.Exists(Path.Combine(bin, "initdb"))).OrderByDescending(bin => bin, StringComparer.Ordinal).FirstOrDefault()
             : null)
-        ?? throw new InvalidOperationException("PostgreSQL is not installed: ./shop run installs it (apt-get install postgresql).");
+        ?? throw new InvalidOperationException("PostgreSQL is not installed (apt-get install postgresql): ./shop run and ./shop test install it.");
 
     /// <summary>Creates the cluster the first time; later runs find it there with their data.</summary>
     public void Initialise()

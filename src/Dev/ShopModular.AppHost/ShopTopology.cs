@@ -21,12 +21,12 @@ public static class ShopTopology
     public static IResourceBuilder<ExecutableResource> AddShop(this IDistributedApplicationBuilder builder, DevelopmentSettings settings, StateFolder state)
     {
         builder.Services.AddHostedService<RestartWhenKilled>();
+        PortOwners.RequireFree(settings.PortsToListenOn());
         return settings.Topology == Topology.Split ? builder.AddSplit(settings, state) : builder.AddMonolith(settings, state);
     }
 
     private static IResourceBuilder<ExecutableResource> AddMonolith(this IDistributedApplicationBuilder builder, DevelopmentSettings settings, StateFolder state)
     {
-        PortOwners.RequireFree([(settings.PublicPort, "SHOP_PORT"), .. PostgresPorts(settings)]);
         var databases = builder.AddDatabases(settings, state, [settings.DatabaseName], moduleRoles: false);
         var host = builder.AddDotnet("shop", settings, "ShopModular.Host", settings.PublicPort, "/health/ready")
             .WithEnvironment("ConnectionStrings__Shop", databases.ConnectionOf(settings.DatabaseName));
@@ -35,15 +35,9 @@ public static class ShopTopology
 
     private static IResourceBuilder<ExecutableResource> AddSplit(this IDistributedApplicationBuilder builder, DevelopmentSettings settings, StateFolder state)
     {
-        PortOwners.RequireFree([
-            (settings.PublicPort, "SHOP_PORT"), .. PostgresPorts(settings),
-            .. Enumerable.Range(0, 4).Select(offset => (settings.BrokerPort + offset, "SHOP_RABBITMQ_PORT (the broker takes four ports from there)")),
-            (settings.RegistryPort, "SHOP_REGISTRY_PORT"), (settings.ConfigServerPort, "SHOP_CONFIG_PORT"), (settings.PrometheusPort, "SHOP_PROMETHEUS_PORT"),
-            .. settings.ModulePorts.Select(module => (module.Value, $"SHOP_{module.Key.ToUpperInvariant()}_PORT")),
-        ]);
         var databases = builder.AddDatabases(settings, state, [.. Modules.Select(settings.DatabaseOf)], moduleRoles: true);
-        var broker = builder.AddBroker(state, settings.BrokerPort);
         var brokerNode = new LocalRabbitMq(state.Combine("rabbitmq"), settings.BrokerPort);
+        var broker = builder.AddBroker(state, brokerNode);
 
         var registryUser = ("shop", state.Secret("registry-shop"));
         var registryUrl = $"http://{registryUser.Item1}:{registryUser.Item2}@127.0.0.1:{Text(settings.RegistryPort)}/eureka/";
@@ -157,9 +151,6 @@ public static class ShopTopology
     private static IResourceBuilder<ExecutableResource> WithDiscovery(this IResourceBuilder<ExecutableResource> process, string registryUrl) =>
         process.WithEnvironment("eureka__client__serviceUrl__defaultZone", registryUrl);
 
-    private static IEnumerable<(int, string)> PostgresPorts(DevelopmentSettings settings) =>
-        settings.DatabaseServer is null ? [(settings.PostgresPort, "SHOP_PG_PORT")] : [];
-
     private static Databases AddDatabases(this IDistributedApplicationBuilder builder, DevelopmentSettings settings, StateFolder state, string[] names, bool moduleRoles)
     {
         if (settings.DatabaseServer is { } server)
@@ -190,9 +181,8 @@ public static class ShopTopology
             : $"Host=127.0.0.1;Port={port};Database={name};Username={module}_app;Password={passwords[module]}");
     }
 
-    private static IResourceBuilder<ExecutableResource> AddBroker(this IDistributedApplicationBuilder builder, StateFolder state, int port)
+    private static IResourceBuilder<ExecutableResource> AddBroker(this IDistributedApplicationBuilder builder, StateFolder state, LocalRabbitMq node)
     {
-        var node = new LocalRabbitMq(state.Combine("rabbitmq"), port);
         node.Prepare();
         builder.Services.AddHealthChecks()
             .AddAsyncCheck("epmd-listening", _ => Task.FromResult(Listens(node.EpmdPort) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy()))

@@ -1,8 +1,11 @@
+extern alias apphost;
+
 using System.Diagnostics;
 using System.Text.Json;
 using ShopModular.Orders;
 using ShopModular.Products;
 using ShopModular.Users;
+using LocalPostgres = apphost::ShopModular.AppHost.LocalPostgres;
 
 namespace ShopModular.Tests.Infrastructure;
 
@@ -223,10 +226,9 @@ public class SplitProcesses : IAsyncLifetime
         await Eventually.UntilAsync(() => Eventually.AnswersAsync(client, "/actuator/health"), StartTimeout, () => "The app host did not start the config server again.");
     }
 
-    /// <summary>The folder of the PostgreSQL server programs.</summary>
+    /// <summary>The folder of the PostgreSQL server programs, as the app host finds it.</summary>
     private static string PostgresBin() =>
-        Directory.GetDirectories("/usr/lib/postgresql").Select(version => Path.Combine(version, "bin"))
-            .Where(bin => File.Exists(Path.Combine(bin, "pg_ctl"))).OrderByDescending(bin => bin, StringComparer.Ordinal).First();
+        OperatingSystem.IsLinux() ? LocalPostgres.Binaries() : throw new PlatformNotSupportedException("The split topology runs on Linux only.");
 
     public virtual async Task InitializeAsync()
     {

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using LocalPostgres = apphost::ShopModular.AppHost.LocalPostgres;
 using LocalRabbitMq = apphost::ShopModular.AppHost.LocalRabbitMq;
 
 namespace ShopModular.Tests.Infrastructure;
@@ -38,14 +39,12 @@ public static class TestServers
 
     private static string StartPostgreSql()
     {
-        var bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(version => Path.Combine(version, "bin"))
-                .Where(path => File.Exists(Path.Combine(path, "initdb"))).OrderByDescending(path => path, StringComparer.Ordinal).FirstOrDefault()
-            : null;
-        if (bin is null)
+        if (!OperatingSystem.IsLinux())
         {
-            throw new InvalidOperationException("PostgreSQL is not installed (apt-get install postgresql), or run the specs with ./shop test, which installs it.");
+            throw new PlatformNotSupportedException("The throwaway database comes from Debian's packages: give the specs one in SHOP_TEST_DATABASE elsewhere.");
         }
+
+        var bin = LocalPostgres.Binaries();
 
         var data = Path.Combine(Work, "pg");
         Directory.CreateDirectory(data);
