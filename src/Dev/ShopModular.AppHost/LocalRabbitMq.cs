@@ -45,9 +45,11 @@ public sealed class LocalRabbitMq(string folder, int port)
         ["RABBITMQ_MNESIA_BASE"] = Path.Combine(Folder, "mnesia"),
         ["RABBITMQ_LOG_BASE"] = Path.Combine(Folder, "log"),
         ["RABBITMQ_PID_FILE"] = PidFile,
-        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        // Never an `epmd -daemon` of its own when ours is not (yet, or any more) there, as while everything stops at
+        // once: nobody would stop it.
+        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false",
         // rabbitmqctl is an Erlang node too: its own distribution port would listen on every interface.
-        ["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+        ["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1} -start_epmd false",
     };
 
     public string Uri(string user, string password) =>
